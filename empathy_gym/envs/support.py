@@ -1,0 +1,333 @@
+"""EmpathyEnv: one supportive conversation with a simulated user, the agent replying in free text.
+
+## Description
+
+A simulated person (a :class:`~empathy_gym.profiles.Profile`: persona, background story, explicit
+goal, one hidden intention) opens a conversation about something that upset them. Each step the
+agent writes a reply; the person appraises it, their emotion (an integer 0..100 on the SAGE scale)
+moves, and they answer. The agent's job is to find out what the person really needs (the hidden
+intention, one of eight kinds after RLVER) and meet it. The emotion is the reward, and each turn's
+``info["inner_thought"]`` says why it moved, so the reward is verifiable.
+
+The default user is the parametric one (:mod:`empathy_gym.model.parametric`): seeded, offline, no
+model. Difficulty (:class:`~empathy_gym.model.difficulty.Difficulty`) sets how strict, reticent,
+fragile, noisy and well-aligned the user is, and the episode shape.
+
+## Action Space
+
+``Text(max_length=max_reply_chars, min_length=0, charset=CHARSET)``: the agent's reply. Characters
+outside the printable charset (curly quotes, accents, emoji) are folded or dropped before the user
+reads the reply; a reply longer than ``max_reply_chars`` is an error.
+
+## Observation Space
+
+``Dict`` with:
+
+| key | space | meaning |
+| --- | --- | --- |
+| ``text`` | ``Text(max_length=2000, min_length=0, charset=CHARSET)`` | the user's latest utterance (the opening message after ``reset``) |
+| ``emotion`` | ``Box(0, 100, (1,), float32)`` | the user's emotion: exact, or with Gaussian noise (``emotion_obs="noisy"``); absent when ``emotion_obs="hidden"`` |
+| ``turn`` | ``Box(0, 1, (1,), float32)`` | turns used / ``max_turns`` |
+
+## Rewards
+
+``reward_mode="delta"`` (default): the change of emotion / 100 each turn, so the return is
+(final - initial) / 100. ``reward_mode="terminal"``: 0 each turn and final emotion / 100 when the
+episode ends (RLVER's reward).
+
+## Starting State
+
+A profile drawn uniformly from the configured profiles (``split`` or ``profiles``) with the env's
+``np_random``, or the one named by ``reset(options={"profile_id": ...})``. The emotion starts at the
+difficulty's ``initial_emotion`` (40 in every preset).
+
+## Episode End
+
+* Terminated, ``info["reason"] == "resolved"``: the emotion reaches 100 (state S); the user thanks
+  the agent and leaves.
+* Terminated, ``info["reason"] == "quit"``: the emotion falls below 10 (state F); the user leaves.
+* Truncated, ``info["reason"] == "max_turns"``: ``max_turns`` replies without either.
+
+Stepping an ended episode raises :class:`EpisodeEndedError`; call ``reset``.
+
+## Info
+
+Every step: ``emotion``, ``delta``, ``state`` (S/A/B/C/F), ``inner_thought``, ``reasons``,
+``appraisal`` (the user's reading of the reply: strategy weights and quality signals), ``cue``
+(``none``/``implicit``/``explicit``), ``perceived_intention``, ``turn``, ``reply`` (the reply as
+the user read it). At ``reset``: ``profile_id``, ``emotion``, ``state``, ``turn``. At the end also
+``reason``, ``profile_id``, ``hidden_intention``, ``difficulty`` (a dict of axes) and
+``final_emotion``. Every call returns fresh objects.
+
+## Arguments
+
+* ``difficulty``: a preset name (``"simple"``, ``"normal"``, ``"challenging"``), a level in
+  [0, 1], a mapping of axes (optionally with ``"preset"`` or ``"level"`` as the base), or a
+  ``Difficulty``. Default ``"normal"``. ``reset(options={"difficulty": ...})`` changes it for
+  this and every later episode (for curricula on running vector envs).
+* ``split``: which shipped profiles to draw from: ``"train"`` (default), ``"test"``, ``"ood"``.
+* ``profiles``: instead of ``split``, a path to a JSON/YAML profile file or a sequence of
+  ``Profile`` objects.
+* ``reward_mode``: ``"delta"`` (default) or ``"terminal"``.
+* ``emotion_obs``: ``"exact"`` (default), ``"noisy"`` or ``"hidden"``.
+* ``emotion_noise``: standard deviation in points of the noisy emotion observation (default 10).
+* ``max_reply_chars``: the longest reply accepted (default 2000 characters).
+* ``render_mode``: ``"ansi"`` (the transcript with an emotion bar per user turn, as a string) or
+  ``"human"`` (the same, printed).
+
+Reset options: ``difficulty``, ``profile_id``.
+
+## Example
+
+>>> import gymnasium as gym
+>>> import empathy_gym
+>>> env = gym.make("EmpathyGym/Support-v0", difficulty="challenging", render_mode="ansi")
+>>> obs, info = env.reset(seed=7)
+>>> obs, reward, terminated, truncated, info = env.step("That sounds exhausting. What happened next?")
+>>> sorted(obs)
+['emotion', 'text', 'turn']
+
+## Version History
+
+* v0: initial release.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from empathy_gym._text import CHARSET, sanitize
+from empathy_gym.model.difficulty import PRESETS, Difficulty, DifficultyLike, make_difficulty
+from empathy_gym.model.emotion import QUITS_BELOW, RESOLVED_AT, emotion_state
+from empathy_gym.model.parametric import ParametricUser, UserTurn
+from empathy_gym.profiles import SPLITS, Profile, load_profiles
+
+MAX_USER_CHARS = 2000
+REWARD_MODES = ("delta", "terminal")
+EMOTION_OBS_MODES = ("exact", "noisy", "hidden")
+RESET_OPTIONS = ("difficulty", "profile_id")
+BAR_WIDTH = 20
+
+
+class EpisodeEndedError(RuntimeError):
+    """Raised when ``step`` is called on an episode that has already ended."""
+
+
+class EmpathyEnv(gym.Env):
+    """A conversation with a simulated user; the agent replies in free text. See the module docstring."""
+
+    metadata = {"render_modes": ["ansi", "human"], "render_fps": 1}
+
+    def __init__(
+        self,
+        difficulty: DifficultyLike = "normal",
+        split: str = "train",
+        profiles: str | os.PathLike | Sequence[Profile] | None = None,
+        reward_mode: str = "delta",
+        emotion_obs: str = "exact",
+        emotion_noise: float = 10.0,
+        max_reply_chars: int = 2000,
+        render_mode: str | None = None,
+    ) -> None:
+        self.difficulty: Difficulty = make_difficulty(difficulty)
+        _check_choice("reward_mode", reward_mode, REWARD_MODES)
+        _check_choice("emotion_obs", emotion_obs, EMOTION_OBS_MODES)
+        _check_choice("render_mode", render_mode, (None, *self.metadata["render_modes"]))
+        if isinstance(emotion_noise, bool) or not isinstance(emotion_noise, (int, float)) or not emotion_noise >= 0:
+            raise ValueError(f"emotion_noise must be a number >= 0 (points), got {emotion_noise!r}")
+        if isinstance(max_reply_chars, bool) or not isinstance(max_reply_chars, int) or max_reply_chars < 1:
+            raise ValueError(f"max_reply_chars must be a positive integer, got {max_reply_chars!r}")
+        self.profiles: tuple[Profile, ...] = _resolve_profiles(split, profiles)
+        self._profiles_by_id = {profile.id: profile for profile in self.profiles}
+        self.reward_mode = reward_mode
+        self.emotion_obs = emotion_obs
+        self.emotion_noise = float(emotion_noise)
+        self.max_reply_chars = max_reply_chars
+        self.render_mode = render_mode
+
+        observation = {"text": spaces.Text(max_length=MAX_USER_CHARS, min_length=0, charset=CHARSET)}
+        if emotion_obs != "hidden":
+            observation["emotion"] = spaces.Box(0.0, 100.0, shape=(1,), dtype=np.float32)
+        observation["turn"] = spaces.Box(0.0, 1.0, shape=(1,), dtype=np.float32)
+        self.observation_space = spaces.Dict(observation)
+        self.action_space = self._make_action_space()
+
+        self._user = ParametricUser()
+        self._obs_rng: np.random.Generator | None = None
+        self._render_rng: np.random.Generator | None = None
+        self._last_text = ""
+        self._ended_reason: str | None = None
+        self._transcript: list[dict[str, Any]] = []
+
+    # -- hooks for the action variants ---------------------------------------------------------
+    def _make_action_space(self) -> spaces.Space:
+        return spaces.Text(max_length=self.max_reply_chars, min_length=0, charset=CHARSET)
+
+    def _reply_from_action(self, action: Any) -> tuple[str, dict[str, Any]]:
+        """Validate ``action`` and turn it into the reply the user reads, plus info entries."""
+        if not isinstance(action, str):
+            raise TypeError(
+                f"action must be a str (the agent's reply) in {type(self).__name__}, got {type(action).__name__}"
+                f" {action!r:.60}; for strategy indices use EmpathyGym/SupportStrategy-v0")
+        if len(action) > self.max_reply_chars:
+            raise ValueError(
+                f"reply is {len(action)} characters long; the most allowed is max_reply_chars={self.max_reply_chars}")
+        return sanitize(action), {}
+
+    # -- Gymnasium API -------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        options = dict(options or {})
+        unknown = sorted(set(options) - set(RESET_OPTIONS))
+        if unknown:
+            raise ValueError(f"unknown reset option(s) {unknown}; allowed options: {', '.join(RESET_OPTIONS)}")
+        # Validate everything before anything changes.
+        difficulty = make_difficulty(options["difficulty"]) if "difficulty" in options else self.difficulty
+        # Always draw the profile index and the side streams so that choosing a profile by id
+        # leaves the dynamics' random stream where it would otherwise be.
+        index = int(self.np_random.integers(len(self.profiles)))
+        obs_seed, render_seed = self.np_random.integers(2**63 - 1, size=2)
+        if "profile_id" in options:
+            profile_id = options["profile_id"]
+            if profile_id not in self._profiles_by_id:
+                raise ValueError(
+                    f"unknown profile_id {profile_id!r}: not among this env's {len(self.profiles)} profiles"
+                    f" (e.g. {', '.join(list(self._profiles_by_id)[:3])}, ...)")
+            profile = self._profiles_by_id[profile_id]
+        else:
+            profile = self.profiles[index]
+
+        self.difficulty = difficulty
+        self._obs_rng = np.random.default_rng(int(obs_seed))
+        self._render_rng = np.random.default_rng(int(render_seed))
+        opening = sanitize(self._user.start(profile, difficulty, self.np_random), MAX_USER_CHARS)
+        self._last_text = opening
+        self._ended_reason = None
+        self._transcript = [{"speaker": "user", "text": opening, "emotion": difficulty.initial_emotion}]
+        info = {"profile_id": profile.id, "emotion": difficulty.initial_emotion,
+                "state": emotion_state(difficulty.initial_emotion), "turn": 0}
+        if self.render_mode == "human":
+            self.render()
+        return self._observation(opening), info
+
+    def step(self, action: Any):
+        if self._obs_rng is None:
+            raise RuntimeError("call reset() before step()")
+        if self._ended_reason is not None:
+            raise EpisodeEndedError(
+                f"the episode has ended (reason: {self._ended_reason}); call reset() to start a new one")
+        reply, extra_info = self._reply_from_action(action)
+        turn: UserTurn = self._user.respond(reply, self.np_random)
+        text = sanitize(turn.text, MAX_USER_CHARS)
+        self._last_text = text
+        self._transcript.append({"speaker": "agent", "text": reply})
+        self._transcript.append({"speaker": "user", "text": text, "emotion": turn.emotion,
+                                 "inner_thought": turn.inner_thought})
+
+        difficulty = self.difficulty
+        terminated = turn.emotion >= RESOLVED_AT or turn.emotion < QUITS_BELOW
+        truncated = not terminated and self._user.turn >= difficulty.max_turns
+        if self.reward_mode == "delta":
+            reward = turn.delta / 100.0
+        else:
+            reward = turn.emotion / 100.0 if terminated or truncated else 0.0
+
+        info: dict[str, Any] = {
+            "emotion": turn.emotion,
+            "delta": turn.delta,
+            "state": turn.state,
+            "inner_thought": turn.inner_thought,
+            "reasons": list(turn.reasons),
+            "appraisal": turn.appraisal.as_dict(),
+            "cue": turn.cue,
+            "perceived_intention": turn.perceived_intention,
+            "turn": self._user.turn,
+            "reply": reply,
+            **extra_info,
+        }
+        if terminated or truncated:
+            self._ended_reason = "resolved" if turn.emotion >= RESOLVED_AT else "quit" if terminated else "max_turns"
+            profile = self._user.profile
+            info.update(reason=self._ended_reason, profile_id=profile.id, hidden_intention=profile.hidden_intention,
+                        difficulty=difficulty.to_dict(), final_emotion=turn.emotion)
+        if self.render_mode == "human":
+            self.render()
+        return self._observation(text), float(reward), terminated, truncated, info
+
+    def render(self) -> str | None:
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode; pass render_mode='ansi' or 'human' to the env")
+            return None
+        if self._obs_rng is None:
+            text = "(no conversation yet: call reset())"
+        else:
+            text = self._render_transcript()
+        if self.render_mode == "ansi":
+            return text
+        print(text, flush=True)
+        return None
+
+    # -- accessors -----------------------------------------------------------------------------
+    @property
+    def transcript(self) -> list[dict[str, Any]]:
+        """The conversation so far as a fresh list of dicts (speaker, text, emotion, inner_thought)."""
+        return [dict(entry) for entry in self._transcript]
+
+    @property
+    def user(self) -> ParametricUser:
+        """The simulated user (read its ``profile``, ``emotion``, ``trust``; privileged information)."""
+        return self._user
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _observation(self, text: str) -> dict[str, Any]:
+        observation: dict[str, Any] = {"text": text}
+        if self.emotion_obs != "hidden":
+            emotion = float(self._user.emotion)
+            if self.emotion_obs == "noisy":
+                emotion = float(np.clip(emotion + self.emotion_noise * self._obs_rng.standard_normal(), 0.0, 100.0))
+            observation["emotion"] = np.array([emotion], dtype=np.float32)
+        observation["turn"] = np.array([self._user.turn / self.difficulty.max_turns], dtype=np.float32)
+        return observation
+
+    def _render_transcript(self) -> str:
+        profile = self._user.profile
+        persona = profile.persona
+        preset = next((name for name, value in PRESETS.items() if value == self.difficulty), "custom")
+        lines = [f"== {persona.name}, {persona.age}, {persona.occupation} | goal: {profile.goal} | difficulty: {preset} =="]
+        for entry in self._transcript:
+            if entry["speaker"] == "user":
+                emotion = entry["emotion"]
+                filled = round(BAR_WIDTH * emotion / 100)
+                bar = "#" * filled + "." * (BAR_WIDTH - filled)
+                lines.append(f"USER  [{bar}] {emotion:3d} {emotion_state(emotion)}: {entry['text']}")
+                if "inner_thought" in entry:
+                    lines.append(f"      (thinks: {entry['inner_thought']})")
+            else:
+                lines.append(f"AGENT: {entry['text']}")
+        if self._ended_reason is not None:
+            lines.append(f"== ended: {self._ended_reason} ==")
+        return "\n".join(lines)
+
+
+def _check_choice(name: str, value: Any, allowed: Sequence[Any]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+
+
+def _resolve_profiles(split: str, profiles: str | os.PathLike | Sequence[Profile] | None) -> tuple[Profile, ...]:
+    if profiles is None:
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}; got {split!r}")
+        return load_profiles(split)
+    if isinstance(profiles, (str, os.PathLike)):
+        return load_profiles(profiles)
+    loaded = tuple(profiles)
+    if not loaded or not all(isinstance(profile, Profile) for profile in loaded):
+        raise ValueError("profiles must be a path to a profile file or a non-empty sequence of Profile objects")
+    return loaded

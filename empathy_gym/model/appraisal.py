@@ -1,0 +1,826 @@
+"""Appraisal: how the simulated user reads one agent reply (strategy weights and quality signals).
+
+The appraiser is a fixed, deterministic reading of free text; strategy-mode replies are rendered
+from templates (:mod:`empathy_gym.model.rendering`) and read by the very same code, so text agents
+and strategy agents face one model. Nothing here draws random numbers.
+
+Reading a reply, step by step (data in ``strategies.json`` and ``lexicon.json``):
+
+1. **Normalise**: sanitise into the printable charset, lower-case, keep abbreviations such as
+   "Dr." from ending a sentence, and expand contractions ("wasn't" -> "was not", "I'd been" ->
+   "I had been") so cue patterns need one spelling only. Split into sentences at ``.``, ``!``,
+   ``?`` and line breaks.
+2. **Strategy weights**: every strategy has weighted cue patterns. In each sentence a strategy
+   scores the summed weights of its patterns that match there (a pattern counts once per
+   sentence). The sentence contributes ``scores / max(sum(scores), 1)``: a clear single move gives
+   weight ~1 to that move, several moves in one sentence share it, and a sentence with only a faint
+   cue gives partial weight. ``strategy_weights`` is the sum of the contributions divided by the
+   number of sentence units, where a sentence of more than 35 words counts as several units and
+   sentences without cues count too. So padding dilutes the weights, and a sentence repeated word
+   for word inside one reply contributes only once (repeating a phrase earns nothing).
+3. **Quality signals**, each in [0, 1]:
+
+   * ``relevance``: content words (not stopwords, lightly stemmed) of the reply that lie outside
+     text copied from the user and that the user said (last turn weight 1, earlier turns 0.6) or
+     that name the profile's public facts (``topic_words``, 0.8): ``1 - exp(-sum of weights)``.
+   * ``echo``: share of the reply's words inside word 5-grams found verbatim in a user turn. A
+     quoted fragment of 2-4 words is not echo; a 5-gram made only of topic words and stopwords
+     (the topic's own name, "I do not know what") is not either.
+   * ``repetition``: the larger of the Jaccard similarity of word trigrams with any earlier agent
+     reply (identical replies give 1) and the share of the reply's trigrams that repeat an earlier
+     trigram of the same reply.
+   * ``garbled``: mean noise over whitespace-separated chunks. A word is clean when it is a common
+     word, in the lexicon or said in the conversation (also after stripping common suffixes or
+     collapsing stretched letters); an unknown word that looks like English counts 0.5; a word with
+     no vowel, a run of five consonants, an unusual vowel ratio, a letter pair never seen in the
+     word list, digits mixed into letters or stray symbols counts 1, as do chunks of symbol noise.
+   * ``hostility`` and ``injection``: summed weights of the distinct lexicon patterns found,
+     capped at 1 (one clear insult or one clear instruction to the simulator saturates). A
+     hostility match preceded within three words by a negation ("you are not stupid") is ignored.
+   * ``stuffing``: empathy keywords piled up without sentence structure: the larger of keyword
+     density (per word, at least 8 words assumed), runs of consecutive keywords, each strengthened
+     by a lack of function words, and many distinct strategy cues crammed into one short sentence.
+   * ``verbosity``: 0 up to 80 words, rising linearly to 1 at 250 words.
+   * ``question``: share of sentence units that invite the person to say more (an open question
+     or an invitation counts 1, another wh-question 0.75, a closed question 0.4, a "go on" 0.5,
+     anything under three words at most 0.5).
+
+Cue patterns may use four macros that are expanded once at load: ``{FEELING}``,
+``{FEELING_NOUN}`` and ``{FEELING_CAUSE}`` (alternations of the lexicon's word lists) and
+``{NOT_SELF}`` (a set of look-behinds that keep "you/I/it/this ... might have" from reading as a
+guess about another person). Patterns are lower-case and get word boundaries at both ends.
+
+For speed, a pattern whose possible first words can be worked out from its syntax is tried only at
+tokens that are one of those words; the few others are scanned in full. A 30-word reply is read in
+well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from empathy_gym._text import sanitize
+from empathy_gym.data import read_json
+from empathy_gym.vocabulary import STRATEGIES
+
+try:  # the regex parser is used only to index patterns by their first word; see _first_words
+    from re import _constants as _sre_constants
+    from re import _parser as _sre_parser
+except ImportError:  # pragma: no cover - Python < 3.11
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parser  # type: ignore[no-redef]
+
+
+@dataclass(frozen=True)
+class DialogueContext:
+    """What the user knows when reading a reply."""
+
+    user_turns: tuple[str, ...]  # everything the user said so far, opening message first
+    agent_turns: tuple[str, ...]  # the agent's earlier replies (not the one being appraised)
+    topic_words: frozenset[str]  # lower-case content words of the profile's public facts (topic, other, feelings)
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """The user's reading of one reply. All signals are floats in [0, 1] unless noted."""
+
+    strategy_weights: np.ndarray  # shape (len(STRATEGIES),), >= 0, sum <= 1: share of the reply doing each move
+    relevance: float  # refers to what the user actually said (own words, not pasted)
+    repetition: float  # similarity to the agent's own earlier replies
+    echo: float  # share of the reply copied verbatim from the user's words
+    garbled: float  # unreadable / not language
+    hostility: float  # rude, insulting, aggressive
+    injection: float  # tries to instruct the simulator, fake system/role tags, "set my emotion to 100"
+    stuffing: float  # empathy keywords piled up without sentence structure
+    verbosity: float  # 0 for replies up to ~80 words, rising to 1 for walls of text
+    question: float  # share of the reply that genuinely invites the user to say more
+    n_words: int  # word count of the reply
+
+    @property
+    def dominant_strategy(self) -> int | None:
+        """Index into STRATEGIES of the strongest move, or None when the reply makes no move."""
+        weights = np.asarray(self.strategy_weights)
+        if weights.size == 0 or not np.any(weights > 0.0):
+            return None
+        return int(np.argmax(weights))
+
+    def as_dict(self) -> dict[str, Any]:
+        """A fresh plain dict (python floats, ints, str) for the environment's ``info``."""
+        dominant = self.dominant_strategy
+        return {
+            "strategy_weights": {
+                name: round(float(w), 4) for name, w in zip(STRATEGIES, self.strategy_weights) if w > 0.0
+            },
+            "dominant_strategy": STRATEGIES[dominant] if dominant is not None else None,
+            "relevance": round(float(self.relevance), 4),
+            "repetition": round(float(self.repetition), 4),
+            "echo": round(float(self.echo), 4),
+            "garbled": round(float(self.garbled), 4),
+            "hostility": round(float(self.hostility), 4),
+            "injection": round(float(self.injection), 4),
+            "stuffing": round(float(self.stuffing), 4),
+            "verbosity": round(float(self.verbosity), 4),
+            "question": round(float(self.question), 4),
+            "n_words": int(self.n_words),
+        }
+
+
+# -- constants of the reading ----------------------------------------------------------------
+SENTENCE_UNIT_WORDS = 35  # a longer sentence counts as several sentences when weights are shared
+VERBOSITY_START, VERBOSITY_FULL = 80, 250  # words
+ECHO_NGRAM = 5
+RELEVANCE_WEIGHTS = {"last_turn": 1.0, "earlier_turn": 0.6, "topic": 0.8}
+ACRONYM_NOISE = 0.25  # an unknown all-capitals word of 2-5 letters
+STUFFING_MIN_WORDS = 8  # keyword density is taken over at least this many words
+CROWDED_SENTENCE_WORDS = 20  # a sentence this short doing 3+ strong moves is crammed
+STRONG_CUE = 0.8
+NEGATORS = frozenset({"not", "never", "no", "nobody", "none", "neither", "nor", "nothing"})
+NEGATION_WINDOW = 3
+#: Short function words that may join topic words inside the topic's own name.
+_GLUE = frozenset({"the", "a", "an", "of", "at", "with", "in", "on", "for", "to", "from", "and", "by", "over",
+                   "about", "after", "before", "s"})
+WH_WORDS = frozenset({"what", "how", "why", "when", "where", "who", "which"})
+
+_STRATEGIES_FILE = "strategies.json"
+_LEXICON_FILE = "lexicon.json"
+_LEXICON_LISTS = ("stopwords", "common_words", "feelings", "feeling_nouns", "feeling_causes",
+                  "empathy_keywords", "abbreviations")
+_LEXICON_PATTERNS = ("hostility", "injection")
+_NOT_SELF_WORDS = ("you", "i", "we", "it", "this", "that", "things", "everything", "there", "what", "one",
+                   "anyone", "nobody", "someone", "everyone", "who", "which", "yourself", "nothing", "all")
+
+_WORD = re.compile(r"[a-z0-9]+")
+_MACRO = re.compile(r"\{(?:FEELING|FEELING_NOUN|FEELING_CAUSE|NOT_SELF)\}")
+_RAW_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)*")
+_SEGMENT_BREAK = re.compile(r"[.,;:!?\"()\[\]\n]+")
+_ACRONYM = re.compile(r"^[A-Z]{2,5}s?$")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"')\]])\s+|\n+")
+_EDGE_PUNCT = ".,!?;:\"'()[]{}*-"
+_CHUNK_SPLIT = re.compile(r"[-/&.,:+;!?\"()]+")
+_CHUNK_ALLOWED = re.compile(r"^[a-z0-9'\-/&.,:+%$#;!?\"()]+$")
+_ALNUM_UNIT = re.compile(r"^(?:\d+(?:st|nd|rd|th|s|am|pm|k|m|h|min|km|kg|x)?|[a-z]+\d{1,2})$")
+_STRETCH = re.compile(r"([a-z])\1{2,}")
+_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
+_SYMBOL_NOISE = frozenset("#$%^*~|\\<>{}[]_=+@`")
+
+# Contractions, expanded in order on lower-cased text.
+_CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\bcan't\b", "can not"),
+        (r"\bcannot\b", "can not"),
+        (r"\bwon't\b", "will not"),
+        (r"\bshan't\b", "shall not"),
+        (r"\bain't\b", "is not"),
+        (r"n't\b", " not"),
+        (r"\blet's\b", "let us"),
+        (r"\bi'm\b", "i am"),
+        (r"'re\b", " are"),
+        (r"'ve\b", " have"),
+        (r"'ll\b", " will"),
+        (r"'d (been|had|done|gone|seen|known|made|taken|given|got|gotten|[a-z]+ed)\b", r" had \1"),
+        (r"'d\b", " would"),
+        (r"\b(it|that|what|there|here|he|she|who|where|how|everything|nothing|something|someone|everyone|when|why)"
+         r"'s (been|got|gotten|had)\b", r"\1 has \2"),
+        (r"\b(it|that|what|there|here|he|she|who|where|how|everything|nothing|something|someone|everyone|when|why)'s\b",
+         r"\1 is"),
+        (r"\bgonna\b", "going to"),
+        (r"\bwanna\b", "want to"),
+        (r"\bgotta\b", "got to"),
+        (r"\bkinda\b", "kind of"),
+    )
+)
+
+
+def _clip(value: float) -> float:
+    return 0.0 if value <= 0.0 else 1.0 if value >= 1.0 else float(value)
+
+
+def _stem(word: str) -> str:
+    """A crude, symmetric suffix stripper, so "layoffs" meets "layoff" and "fighting" meets "fight"."""
+    if len(word) > 5 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 5 and word.endswith("ly"):
+        return word[:-2]
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+# -- pattern indexing -----------------------------------------------------------------------------
+_MAX_PREFIX_STATES = 512
+_State = tuple[str, bool]  # (first-word prefix so far, whether the first word has ended)
+
+
+def _push(states: set[_State], ch: str) -> set[_State]:
+    pushed: set[_State] = set()
+    for prefix, done in states:
+        if done:
+            pushed.add((prefix, True))
+        elif ch.isascii() and ch.isalnum():
+            pushed.add((prefix + ch.lower(), False))
+        else:
+            pushed.add((prefix, True))
+    return pushed
+
+
+def _expand_sequence(items: Iterable[tuple[Any, Any]], states: set[_State]) -> set[_State] | None:
+    for op, av in items:
+        if all(done for _, done in states):
+            return states
+        expanded = _expand_item(op, av, states)
+        if expanded is None or len(expanded) > _MAX_PREFIX_STATES:
+            return None
+        states = expanded
+    return states
+
+
+def _expand_item(op: Any, av: Any, states: set[_State]) -> set[_State] | None:
+    c = _sre_constants
+    open_states = {state for state in states if not state[1]}
+    done_states = states - open_states
+    if op is c.LITERAL:
+        return done_states | _push(open_states, chr(av))
+    if op is c.IN:
+        chars = []
+        for item_op, item_av in av:
+            if item_op is not c.LITERAL:
+                return None
+            chars.append(chr(item_av))
+        result = set(done_states)
+        for ch in chars:
+            result |= _push(open_states, ch)
+        return result
+    if op is c.SUBPATTERN:
+        inner = _expand_sequence(av[-1], open_states)
+        return None if inner is None else inner | done_states
+    if op is c.BRANCH:
+        result = set(done_states)
+        for alternative in av[1]:
+            inner = _expand_sequence(alternative, set(open_states))
+            if inner is None:
+                return None
+            result |= inner
+        return result
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) or getattr(c, "POSSESSIVE_REPEAT", None) is op:
+        low, high, item = av
+        if high == 0:
+            return states
+        if high != 1:
+            return None
+        inner = _expand_sequence(item, set(open_states))
+        if inner is None:
+            return None
+        return inner | done_states | (open_states if low == 0 else set())
+    if op is c.AT:
+        if av is c.AT_BOUNDARY:
+            # After at least one word character a boundary ends the first word.
+            return done_states | {(prefix, bool(prefix)) for prefix, _ in open_states}
+        if av in (c.AT_END, c.AT_END_LINE, c.AT_END_STRING):
+            return done_states | {(prefix, True) for prefix, _ in open_states}
+        return states
+    if op in (c.ASSERT, c.ASSERT_NOT):
+        return states  # look-arounds consume nothing; ignoring them can only widen the word set
+    return None
+
+
+def _first_words(pattern: str) -> frozenset[str] | None:
+    """The words a match of ``pattern`` can start with, or None when that cannot be worked out."""
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except Exception:  # noqa: BLE001 - any parser trouble just means "scan in full"
+        return None
+    states = _expand_sequence(list(parsed), {("", False)})
+    if not states:
+        return None
+    words = {prefix for prefix, _ in states}
+    if "" in words:
+        return None
+    return frozenset(words)
+
+
+@dataclass(frozen=True)
+class _Match:
+    entry: int  # index into the pattern set's entries
+    start: int  # character offset in the scanned text
+
+
+class _PatternSet:
+    """Weighted, labelled regular expressions matched at word starts of a lower-case text."""
+
+    def __init__(self, patterns: Sequence[tuple[str, float, int]], where: str) -> None:
+        self.weights: list[float] = []
+        self.labels: list[int] = []
+        self._regexes: list[re.Pattern[str]] = []
+        self._index: dict[str, list[int]] = {}
+        self._scan: list[int] = []
+        for number, (pattern, weight, label) in enumerate(patterns):
+            # Boundaries act only where the match begins or ends with a word character, so tags
+            # like "<|im_start|>" still match right before a word.
+            body = f"(?:{pattern})(?:(?<=[a-z0-9])(?![a-z0-9])|(?<![a-z0-9]))"
+            try:
+                regex = re.compile(body, re.MULTILINE)
+                scan_regex = re.compile(f"(?:(?<![a-z0-9])|(?![a-z0-9])){body}", re.MULTILINE)
+            except re.error as error:
+                raise ValueError(f"{where}[{number}]: bad regular expression {pattern!r}: {error}") from None
+            words = _first_words(pattern)
+            entry = len(self._regexes)
+            self.weights.append(float(weight))
+            self.labels.append(label)
+            if words is None:
+                self._regexes.append(scan_regex)
+                self._scan.append(entry)
+            else:
+                self._regexes.append(regex)
+                for word in sorted(words):
+                    self._index.setdefault(word, []).append(entry)
+
+    def find(self, text: str, tokens: Sequence[tuple[str, int]]) -> list[_Match]:
+        """Every (pattern, start) found in ``text``; ``tokens`` are its (word, offset) pairs."""
+        found: list[_Match] = []
+        index, regexes = self._index, self._regexes
+        for word, start in tokens:
+            for entry in index.get(word, ()):
+                if regexes[entry].match(text, start) is not None:
+                    found.append(_Match(entry, start))
+        for entry in self._scan:
+            found.extend(_Match(entry, m.start()) for m in regexes[entry].finditer(text))
+        return found
+
+
+# -- data loading ---------------------------------------------------------------------------------
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def _check_pattern_list(items: Any, where: str) -> list[tuple[str, float]]:
+    if not isinstance(items, list) or not items:
+        _fail(f"{where}: expected a non-empty list of {{'pattern': str, 'weight': number}}")
+    result = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or set(item) != {"pattern", "weight"}:
+            _fail(f"{where}[{i}]: expected an object with exactly 'pattern' and 'weight', got {item!r:.80}")
+        pattern, weight = item["pattern"], item["weight"]
+        if not isinstance(pattern, str) or not pattern or re.search(r"(?<!\\)[A-Z]", _MACRO.sub("", pattern)):
+            _fail(f"{where}[{i}].pattern: expected a non-empty lower-case regular expression, got {pattern!r:.80}")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0.0 < weight <= 5.0:
+            _fail(f"{where}[{i}].weight: expected a number in (0, 5], got {weight!r}")
+        result.append((pattern, float(weight)))
+    return result
+
+
+def load_lexicon() -> dict[str, Any]:
+    """The validated contents of ``lexicon.json`` (a fresh object)."""
+    lexicon = read_json(_LEXICON_FILE)
+    if not isinstance(lexicon, dict):
+        _fail(f"{_LEXICON_FILE}: expected an object")
+    for key in _LEXICON_LISTS:
+        words = lexicon.get(key)
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w for w in words):
+            _fail(f"{_LEXICON_FILE}: '{key}' must be a non-empty list of strings")
+    for key in _LEXICON_PATTERNS:
+        lexicon[key] = _check_pattern_list(lexicon.get(key), f"{_LEXICON_FILE}: {key}")
+    return lexicon
+
+
+def load_strategy_cues() -> dict[str, list[tuple[str, float]]]:
+    """The cue patterns of every strategy in ``strategies.json``, validated, keyed by name."""
+    data = read_json(_STRATEGIES_FILE)
+    if not isinstance(data, dict):
+        _fail(f"{_STRATEGIES_FILE}: expected an object keyed by strategy name")
+    missing = [name for name in STRATEGIES if name not in data]
+    unknown = sorted(set(data) - set(STRATEGIES))
+    if missing or unknown:
+        _fail(f"{_STRATEGIES_FILE}: strategies must be exactly {', '.join(STRATEGIES)}; "
+              f"missing {missing}, unknown {unknown}")
+    cues = {}
+    for name in STRATEGIES:
+        spec = data[name]
+        if not isinstance(spec, dict):
+            _fail(f"{_STRATEGIES_FILE}: {name}: expected an object")
+        cues[name] = _check_pattern_list(spec.get("cues"), f"{_STRATEGIES_FILE}: {name}.cues")
+    return cues
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w))) + ")"
+
+
+# -- per-text analysis, cached because every user turn is read again on every later turn ----------
+@dataclass(frozen=True)
+class _TurnData:
+    tokens: tuple[str, ...]
+    stems: tuple[str, ...]  # content-word stems, in order of first appearance
+    ngrams: frozenset[tuple[str, ...]]  # word 5-grams within one clause
+    vocabulary: frozenset[str]
+
+
+class Appraiser:
+    """Reads agent replies as the simulated user does. Load once, call :meth:`appraise` per reply."""
+
+    def __init__(self) -> None:
+        lexicon = load_lexicon()
+        cues = load_strategy_cues()
+        self._stopwords = frozenset(lexicon["stopwords"])
+        self._keywords = frozenset(lexicon["empathy_keywords"])
+        self._feelings = frozenset(lexicon["feelings"])
+        self._abbreviations = frozenset(lexicon["abbreviations"])
+        self._abbreviation = re.compile(r"\b(" + "|".join(map(re.escape, lexicon["abbreviations"])) + r")\.")
+        self._known = frozenset(
+            word for key in ("common_words", "stopwords", "feelings", "feeling_nouns", "feeling_causes",
+                             "empathy_keywords", "abbreviations") for word in lexicon[key])
+        self._known_bigrams = frozenset(
+            word[i:i + 2] for word in self._known for i in range(len(word) - 1) if word[i:i + 2].isalpha())
+        macros = {
+            "{FEELING}": _alternation(lexicon["feelings"]),
+            "{FEELING_NOUN}": _alternation(lexicon["feeling_nouns"]),
+            "{FEELING_CAUSE}": _alternation(lexicon["feeling_causes"]),
+            "{NOT_SELF}": "".join(f"(?<!\\b{w} )" for w in _NOT_SELF_WORDS),
+        }
+        cue_patterns = []
+        for label, name in enumerate(STRATEGIES):
+            for pattern, weight in cues[name]:
+                for macro, expansion in macros.items():
+                    pattern = pattern.replace(macro, expansion)
+                cue_patterns.append((pattern, weight, label))
+        self._cues = _PatternSet(cue_patterns, f"{_STRATEGIES_FILE}: cues")
+        self._hostility = _PatternSet([(p, w, 0) for p, w in lexicon["hostility"]], f"{_LEXICON_FILE}: hostility")
+        self._injection = _PatternSet([(p, w, 0) for p, w in lexicon["injection"]], f"{_LEXICON_FILE}: injection")
+        self._open_question = STRATEGIES.index("open_question")
+        self._invite = STRATEGIES.index("invite_reflection")
+        self._listening = STRATEGIES.index("minimal_listening")
+        self._turn_data = lru_cache(maxsize=4096)(self._analyse_turn)
+        self._topic_stems = lru_cache(maxsize=1024)(self._analyse_topic)
+        self._topic_vocabulary = lru_cache(maxsize=1024)(self._analyse_topic_vocabulary)
+
+    # -- public ---------------------------------------------------------------------------
+    def appraise(self, reply: str, context: DialogueContext) -> Appraisal:
+        """Read ``reply`` given what the user said and heard so far (deterministic, side-effect free)."""
+        clean = sanitize(str(reply))
+        n_words = len(_RAW_WORD.findall(clean))
+        text = self.normalise(clean)
+        sentences = self._sentences(text)
+        cue_text = "\n".join(sentences)
+        offsets, position = [], 0
+        for sentence in sentences:
+            offsets.append(position)
+            position += len(sentence) + 1
+        located = [(m.group(), m.start()) for m in _WORD.finditer(cue_text)]
+        tokens = [word for word, _ in located]
+        token_starts = [start for _, start in located]
+        sentence_of_token = [bisect_right(offsets, start) - 1 for start in token_starts]
+        words_per_sentence = [0] * len(sentences)
+        for s in sentence_of_token:
+            words_per_sentence[s] += 1
+
+        scores = np.zeros((len(sentences), len(STRATEGIES)))
+        seen: set[tuple[int, int]] = set()
+        for match in self._cues.find(cue_text, located):
+            s = bisect_right(offsets, match.start) - 1
+            if (s, match.entry) not in seen:
+                seen.add((s, match.entry))
+                scores[s, self._cues.labels[match.entry]] += self._cues.weights[match.entry]
+
+        weights, question, crowding = self._share_out(sentences, scores, tokens, sentence_of_token, words_per_sentence)
+        user = [self._turn_data(turn) for turn in context.user_turns]
+        breaks = [m.start() for m in _SEGMENT_BREAK.finditer(cue_text)]
+        segment_of_token = [bisect_right(breaks, start) for start in token_starts]
+        copied = self._copied_positions(tokens, segment_of_token, user, context.topic_words)
+        return Appraisal(
+            strategy_weights=weights,
+            relevance=self._relevance(tokens, copied, user, context.topic_words),
+            repetition=self._repetition(tokens, context.agent_turns),
+            echo=len(copied) / len(tokens) if tokens else 0.0,
+            garbled=self._garbled(clean, user, context.topic_words),
+            hostility=self._pattern_signal(self._hostility, cue_text, located, negatable=True),
+            injection=self._pattern_signal(self._injection, cue_text, located, negatable=False),
+            stuffing=self._stuffing(tokens, crowding),
+            verbosity=_clip((n_words - VERBOSITY_START) / (VERBOSITY_FULL - VERBOSITY_START)),
+            question=question,
+            n_words=n_words,
+        )
+
+    def normalise(self, text: str) -> str:
+        """Lower-case ``text`` and expand contractions, the form cue patterns are written against."""
+        text = text.lower()
+        text = self._abbreviation.sub(r"\1", text)
+        if "'" in text or "nna" in text or "tta" in text or "nda" in text:
+            for pattern, replacement in _CONTRACTIONS:
+                text = pattern.sub(replacement, text)
+        return text
+
+    # -- steps ---------------------------------------------------------------------------
+    @staticmethod
+    def _sentences(text: str) -> list[str]:
+        pieces = (piece.strip() for piece in _SENTENCE_BREAK.split(text))
+        return [piece for piece in pieces if _WORD.search(piece)]
+
+    def _share_out(
+        self,
+        sentences: list[str],
+        scores: np.ndarray,
+        tokens: list[str],
+        sentence_of_token: list[int],
+        words_per_sentence: list[int],
+    ) -> tuple[np.ndarray, float, float]:
+        """Strategy weights, the question share and the worst crowding of moves in one sentence."""
+        weights = np.zeros(len(STRATEGIES))
+        if not sentences:
+            weights.setflags(write=False)
+            return weights, 0.0, 0.0
+        words_of: list[list[str]] = [[] for _ in sentences]
+        for token, s in zip(tokens, sentence_of_token):
+            words_of[s].append(token)
+        units = 0
+        question = 0.0
+        crowding = 0.0
+        seen: set[tuple[str, ...]] = set()
+        for s, sentence in enumerate(sentences):
+            n = words_per_sentence[s]
+            units += max(1, math.ceil(n / SENTENCE_UNIT_WORDS))
+            key = tuple(words_of[s])
+            if key in seen:
+                continue  # the same sentence again adds length, not substance
+            seen.add(key)
+            row = scores[s]
+            total = float(row.sum())
+            if total > 0.0:
+                weights += row / max(total, 1.0)
+            question += self._question_value(sentence, row, words_of[s])
+            if n <= CROWDED_SENTENCE_WORDS:
+                strong = int(np.count_nonzero(row >= STRONG_CUE))
+                crowding = max(crowding, _clip((strong - 2) / 2))
+        weights /= units
+        weights.setflags(write=False)
+        return weights, _clip(question / units), crowding
+
+    def _question_value(self, sentence: str, row: np.ndarray, words: list[str]) -> float:
+        asks = sentence.rstrip(" \"')").endswith("?")
+        if row[self._open_question] >= 1.0:
+            value = 1.0
+        elif asks and row[self._invite] >= 1.0:
+            value = 1.0
+        elif asks and words and words[0] in WH_WORDS:
+            value = 0.75
+        elif asks:
+            value = 0.4
+        elif row[self._listening] >= 1.0:
+            value = 0.5
+        else:
+            value = 0.0
+        return min(value, 0.5) if len(words) < 3 else value
+
+    def _analyse_turn(self, turn: str) -> _TurnData:
+        text = self.normalise(sanitize(turn))
+        tokens = tuple(_WORD.findall(text))
+        stems = tuple(dict.fromkeys(_stem(t) for t in tokens if self._is_content(t)))
+        ngrams: set[tuple[str, ...]] = set()
+        for segment in _SEGMENT_BREAK.split(text):
+            words = _WORD.findall(segment)
+            ngrams.update(tuple(words[i:i + ECHO_NGRAM]) for i in range(len(words) - ECHO_NGRAM + 1))
+        return _TurnData(tokens, stems, frozenset(ngrams), frozenset(tokens))
+
+    def _analyse_topic(self, topic_words: frozenset[str]) -> frozenset[str]:
+        return frozenset(_stem(w) for word in topic_words for w in _WORD.findall(word.lower()))
+
+    def _analyse_topic_vocabulary(self, topic_words: frozenset[str]) -> frozenset[str]:
+        return frozenset(w for word in topic_words for w in _WORD.findall(word.lower()))
+
+    def _is_content(self, token: str) -> bool:
+        return len(token) >= 3 and token.isalpha() and token not in self._stopwords
+
+    def _copied_positions(
+        self, tokens: list[str], segment_of_token: list[int], user: list[_TurnData], topic_words: frozenset[str]
+    ) -> set[int]:
+        """Positions of reply tokens inside 5-grams pasted from a user turn.
+
+        N-grams never span punctuation, on either side: five words that only line up across a
+        sentence or clause break ("...with Kyle. It's not...") were not copied as a phrase.
+        """
+        copied: set[int] = set()
+        if len(tokens) < ECHO_NGRAM or not user:
+            return copied
+        topic = self._topic_stems(topic_words)
+        for i in range(len(tokens) - ECHO_NGRAM + 1):
+            if segment_of_token[i] != segment_of_token[i + ECHO_NGRAM - 1]:
+                continue
+            gram = tuple(tokens[i:i + ECHO_NGRAM])
+            if not any(gram in turn.ngrams for turn in user):
+                continue
+            # Naming the topic is not pasting: a 5-gram with at most one word outside the topic's
+            # own words ("since the layoff at the studio"), or two when it holds two topic words
+            # ("the layoff has been"), is excused, as is a stock phrase made only of function
+            # words ("I do not know what"). Anything else is copied.
+            if not any(self._is_content(t) for t in gram):
+                continue
+            on_topic = sum(t not in _GLUE and (t in topic_words or _stem(t) in topic) for t in gram)
+            glue = sum(t in _GLUE or t.isdigit() or t in self._abbreviations for t in gram)
+            outside = ECHO_NGRAM - on_topic - glue
+            if outside <= 1 or (outside <= 2 and on_topic >= 2):
+                continue
+            copied.update(range(i, i + ECHO_NGRAM))
+        return copied
+
+    def _relevance(
+        self, tokens: list[str], copied: set[int], user: list[_TurnData], topic_words: frozenset[str]
+    ) -> float:
+        theirs: dict[str, float] = {}
+        for stem in self._topic_stems(topic_words):
+            theirs[stem] = RELEVANCE_WEIGHTS["topic"]
+        for n, turn in enumerate(user):
+            weight = RELEVANCE_WEIGHTS["last_turn" if n == len(user) - 1 else "earlier_turn"]
+            for stem in turn.stems:
+                if theirs.get(stem, 0.0) < weight:
+                    theirs[stem] = weight
+        if not theirs:
+            return 0.0
+        total = 0.0
+        counted: set[str] = set()
+        for i, token in enumerate(tokens):
+            if i in copied or not self._is_content(token):
+                continue
+            stem = _stem(token)
+            if stem in theirs and stem not in counted:
+                counted.add(stem)
+                total += theirs[stem]
+        return _clip(1.0 - math.exp(-total))
+
+    @staticmethod
+    def _shingles(tokens: Sequence[str]) -> set[tuple[str, ...]]:
+        if len(tokens) < 3:
+            return {tuple(tokens)} if tokens else set()
+        return {tuple(tokens[i:i + 3]) for i in range(len(tokens) - 2)}
+
+    def _repetition(self, tokens: list[str], agent_turns: tuple[str, ...]) -> float:
+        mine = self._shingles(tokens)
+        if not mine:
+            return 0.0
+        best = 0.0
+        for turn in agent_turns:
+            theirs = self._shingles(self._turn_data(turn).tokens)
+            if theirs:
+                best = max(best, len(mine & theirs) / len(mine | theirs))
+        if len(tokens) >= 6:
+            grams = [tuple(tokens[i:i + 3]) for i in range(len(tokens) - 2)]
+            best = max(best, 1.0 - len(set(grams)) / len(grams))
+        return _clip(best)
+
+    def _garbled(self, clean: str, user: list[_TurnData], topic_words: frozenset[str]) -> float:
+        chunks = clean.lower().split()
+        if not chunks:
+            return 0.0
+        context: list[frozenset[str]] = [turn.vocabulary for turn in user]
+        context.append(self._topic_vocabulary(topic_words))
+        noise = 0.0
+        for raw_chunk, chunk in zip(clean.split(), chunks):
+            core = raw_chunk.strip(_EDGE_PUNCT)
+            if _ACRONYM.match(core) and not chunk.strip(_EDGE_PUNCT) in self._known:
+                noise += ACRONYM_NOISE  # "HR", "CEO": short capitalised words are usually real
+                continue
+            noise += self._chunk_noise(chunk, context)
+        return _clip(noise / len(chunks))
+
+    def _chunk_noise(self, chunk: str, context: list[frozenset[str]]) -> float:
+        core = chunk.strip(_EDGE_PUNCT)
+        if not core:
+            if set(chunk) <= {"."} or len(chunk) <= 3 and not (_SYMBOL_NOISE & set(chunk)):
+                return 0.0
+            return 1.0
+        # Money, percentages and hashtags are ordinary; other symbols inside a word are noise.
+        bare = core.lstrip("$#").rstrip("%")
+        if not bare or not _CHUNK_ALLOWED.match(core) or _SYMBOL_NOISE.intersection(bare):
+            return 1.0
+        core = bare
+        worst = 0.0
+        for piece in _CHUNK_SPLIT.split(core):
+            if not piece:
+                continue
+            if piece.isdigit():
+                continue
+            piece = piece.strip("'")
+            if "'" in piece and piece.replace("'", "").isalpha():
+                worst = max(worst, self._word_noise(piece, context))
+                continue
+            if not piece:
+                continue
+            if not piece.isalpha():
+                if not _ALNUM_UNIT.match(piece):
+                    return 1.0
+                continue
+            worst = max(worst, self._word_noise(piece, context))
+            if worst >= 1.0:
+                break
+        return worst
+
+    def _is_known(self, word: str, context: list[frozenset[str]]) -> bool:
+        if word in self._known or any(word in words for words in context):
+            return True
+        for candidate in self._base_forms(word):
+            if candidate in self._known or any(candidate in words for words in context):
+                return True
+        return False
+
+    @staticmethod
+    def _base_forms(word: str) -> list[str]:
+        forms: list[str] = []
+        for prefix in ("un", "re", "dis", "over", "mis", "non", "pre", "out", "under", "self"):
+            if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+                forms.append(word[len(prefix):])
+        stems = [word] + forms
+        for base in stems:
+            for suffix, replacement in (
+                ("iest", "y"), ("ier", "y"), ("ies", "y"), ("ied", "y"), ("ily", "y"), ("iness", "y"),
+                ("ness", ""), ("ment", ""), ("ments", ""), ("fully", ""), ("ful", ""), ("less", ""),
+                ("able", ""), ("able", "e"), ("ably", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"),
+                ("d", ""), ("es", ""), ("s", ""), ("ly", ""), ("er", ""), ("er", "e"), ("ers", ""), ("est", ""),
+                ("ist", ""), ("ism", ""), ("ity", ""), ("ity", "e"), ("ation", "e"), ("ation", ""), ("ize", ""),
+                ("ise", ""), ("al", ""), ("ally", ""), ("ish", ""), ("y", ""),
+            ):
+                if base.endswith(suffix) and len(base) - len(suffix) >= 2:
+                    root = base[: len(base) - len(suffix)] + replacement
+                    forms.append(root)
+                    if len(root) >= 3 and root[-1] == root[-2] and replacement == "":
+                        forms.append(root[:-1])  # "stopped" -> "stopp" -> "stop"
+        return forms
+
+    def _word_noise(self, word: str, context: list[frozenset[str]]) -> float:
+        if "'" in word:
+            if word in self._known:
+                return 0.0
+            word = word.split("'")[0]
+            if not word:
+                return 0.0
+        if len(word) == 1:
+            return 0.0 if word in ("a", "i") else 1.0
+        if self._is_known(word, context):
+            return 0.0
+        stretched = _STRETCH.search(word)
+        if stretched:
+            for form in (_STRETCH.sub(r"\1\1", word), _STRETCH.sub(r"\1", word)):
+                if self._is_known(form, context):
+                    return 0.0
+            return 1.0
+        vowels = sum(ch in "aeiouy" for ch in word)
+        if len(word) > 20 or vowels == 0 or _CONSONANT_RUN.search(word):
+            return 1.0
+        if len(word) >= 4 and not 0.2 <= vowels / len(word) <= 0.8:
+            return 1.0
+        if any(word[i:i + 2] not in self._known_bigrams for i in range(len(word) - 1)):
+            return 1.0
+        return 0.5  # looks like English, but nobody here has used it
+
+    @staticmethod
+    def _pattern_signal(
+        patterns: _PatternSet, text: str, located: list[tuple[str, int]], *, negatable: bool
+    ) -> float:
+        total = 0.0
+        counted: set[int] = set()
+        starts = [start for _, start in located]
+        lines = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"] if negatable else []
+        for match in sorted(patterns.find(text, located), key=lambda m: (m.start, m.entry)):
+            if match.entry in counted:
+                continue
+            if negatable:
+                first = bisect_right(starts, match.start - 1)
+                line_start = lines[bisect_right(lines, match.start) - 1]
+                before = [w for w, s in located[max(0, first - NEGATION_WINDOW):first] if s >= line_start]
+                if NEGATORS.intersection(before):
+                    continue
+            counted.add(match.entry)
+            total += patterns.weights[match.entry]
+        return _clip(total)
+
+    def _stuffing(self, tokens: list[str], crowding: float) -> float:
+        if not tokens:
+            return 0.0
+        keywords = self._keywords
+        n_keywords = 0
+        n_structure = 0
+        run = longest = 0
+        for token in tokens:
+            if token in keywords:
+                n_keywords += 1
+                run += 1
+                longest = max(longest, run)
+            else:
+                run = 0
+                if token in self._stopwords:
+                    n_structure += 1
+        density = _clip((n_keywords / max(len(tokens), STUFFING_MIN_WORDS) - 0.2) / 0.3)
+        unstructured = _clip((0.3 - n_structure / len(tokens)) / 0.25)
+        runs = _clip((longest - 2) / 3)
+        return _clip(max(density * (0.6 + 0.4 * unstructured), runs * (0.5 + 0.5 * unstructured), 0.9 * crowding))

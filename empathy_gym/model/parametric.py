@@ -1,0 +1,424 @@
+"""The parametric simulated user: a small, documented model of a person whose emotion is the reward.
+
+One turn, read top to bottom in :meth:`ParametricUser.respond`:
+
+1. **Appraise** the reply (:mod:`empathy_gym.model.appraisal`): strategy weights ``w`` (the share
+   of the reply doing each supportive move) and quality signals.
+2. **Perceive**: with probability ``fidelity`` the person judges the reply against their true
+   hidden intention; otherwise against a misread one (drawn uniformly from the other seven).
+3. **Gain** (points)::
+
+       serve = sum(w * serves[perceived] * trust_gate * fatigue)
+       kind  = sum(w * kindness * untargeted * fatigue) * (1 - strictness)
+       gain  = (SERVE_GAIN * serve + KIND_GAIN * kind) * quality * focus * characteristic.gain
+
+   ``trust_gate`` lowers the credit of advice-like moves (suggestion, analysis, others'
+   perspective, inviting reflection) until trust is built by listening; ``fatigue`` =
+   ``FATIGUE ** usage`` gives diminishing returns for moves used recently; ``quality`` is near 1
+   for a clean reply and falls with garbling, pasting the user's words, manipulation, keyword
+   stuffing, walls of text and repetition; ``focus`` rewards replies that refer to what the person
+   said.
+4. **Loss** (points), scaled by fragility (``0.5 + fragility``) and ``characteristic.loss``:
+   moves that work against the perceived need, harmful moves (minimising, changing the subject,
+   blaming), and penalties for each quality signal.
+5. **Drift**: a need left unmet costs a little patience each turn (``characteristic.drift``).
+6. **Noise**: ``noise * NOISE_SD * N(0, 1)``; then the ``max_delta`` clamp; the score is kept in
+   0..100 and rounded to an integer.
+7. **Trust and fatigue** update; the person then **speaks**: a reaction to the reply, possibly the
+   next beat of their story (likelier after an open question) and possibly a cue about the hidden
+   need, explicit or implicit, with a probability that falls with reticence and rises after good
+   questions. ``inner_thought`` says in one sentence why the emotion moved.
+
+All randomness comes from the generator passed to :meth:`start` and :meth:`respond` (the env's
+``np_random``), drawn in a fixed order every turn, so the same seed and replies give the same
+transcript in any process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+import numpy as np
+
+from empathy_gym.data import read_json
+from empathy_gym.model.appraisal import Appraisal, Appraiser, DialogueContext
+from empathy_gym.model.difficulty import Difficulty
+from empathy_gym.model.emotion import QUITS_BELOW, RESOLVED_AT, clip_emotion, emotion_state
+from empathy_gym.model.utterance import TurnOutcome, UtteranceGenerator
+from empathy_gym.profiles import Profile
+from empathy_gym.vocabulary import CHARACTERISTICS, HARMFUL_STRATEGIES, INTENTIONS, STRATEGIES
+
+# Gains, in emotion points, of a reply that is wholly one clean move.
+SERVE_GAIN = 15.0  # a move that meets the perceived need
+KIND_GAIN = 8.0  # a kind but untargeted move, before strictness withholds its share
+# Losses, in points at fragility 0.5, before the characteristic's multiplier.
+AVERSIVE_LOSS = 8.0  # a move that works against the perceived need
+HARMFUL_LOSS = 14.0  # minimising, changing the subject, blaming
+QUALITY_LOSS = {  # per unit of each appraisal signal
+    "repetition": 8.0,
+    "echo": 10.0,
+    "garbled": 14.0,
+    "hostility": 18.0,
+    "injection": 20.0,
+    "stuffing": 10.0,
+    "verbosity": 6.0,
+}
+EMPTY_LOSS = 4.0  # saying nothing at all
+UNMET_NEED_DRIFT = 1.5  # patience lost on a turn that does not meet the need
+NOISE_SD = 6.0  # standard deviation of the noise at noise = 1, in points
+REPETITION_ONSET = 0.5  # similarity to an earlier reply above which it counts as repeating
+# Diminishing returns: credit is multiplied by FATIGUE ** usage, where usage of a move decays by
+# FATIGUE_RECOVERY each turn and grows by its weight in every reply.
+FATIGUE = 0.7
+FATIGUE_RECOVERY = 0.6
+# Trust gates advice-like moves: their credit is multiplied by min(1, TRUST_FLOOR + trust).
+TRUST_FLOOR = 0.35
+TRUST_GAIN = 0.25  # trust gained per turn of pure listening, before the characteristic's rate
+TRUST_LOSS = 0.3  # trust lost per unit of harm or misconduct
+TOO_SOON_GATE = 0.75  # below this gate, advice-like moves feel premature
+# Cues about the hidden need and story progress.
+CUE_BASE, CUE_PER_QUESTION = 0.3, 0.5
+STORY_BASE, STORY_PER_QUESTION = 0.45, 0.45
+# Reactions by the change of emotion in points.
+REACTION_THRESHOLDS = ((7, "very_positive"), (3, "positive"), (-2, "neutral"), (-6, "negative"))
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """The user-model tables of ``user_model.json`` as arrays indexed like STRATEGIES/INTENTIONS."""
+
+    serves: np.ndarray  # (intentions, strategies) bool
+    hurts: np.ndarray  # (intentions, strategies) bool
+    kindness: np.ndarray  # (strategies,)
+    harmful: np.ndarray  # (strategies,) bool
+    trust_building: np.ndarray  # (strategies,)
+    needs_trust: np.ndarray  # (strategies,) bool
+    characteristics: dict[str, dict[str, float]]
+    gerunds: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    model = read_json("user_model.json")
+    index = {name: i for i, name in enumerate(STRATEGIES)}
+    serves = np.zeros((len(INTENTIONS), len(STRATEGIES)), dtype=bool)
+    hurts = np.zeros_like(serves)
+    for row, intention in enumerate(INTENTIONS):
+        serves[row, [index[s] for s in model["intentions"][intention]["serves"]]] = True
+        hurts[row, [index[s] for s in model["intentions"][intention]["hurts"]]] = True
+    harmful = np.array([s in HARMFUL_STRATEGIES for s in STRATEGIES])
+    strategies = read_json("strategies.json")
+    return _Tables(
+        serves=serves,
+        hurts=hurts,
+        kindness=np.array([model["kindness"][s] for s in STRATEGIES]),
+        harmful=harmful,
+        trust_building=np.array([model["trust_building"].get(s, 0.0) for s in STRATEGIES]),
+        needs_trust=np.array([s in model["needs_trust"] for s in STRATEGIES]),
+        characteristics={c: model["characteristics"][c] for c in CHARACTERISTICS},
+        gerunds=tuple(strategies[s]["gerund"] for s in STRATEGIES),
+    )
+
+
+@dataclass(frozen=True)
+class UserTurn:
+    """The user's reaction to one reply."""
+
+    text: str  # what the user says next
+    emotion: int  # new emotion 0..100
+    delta: int  # change this turn
+    state: str  # S/A/B/C/F
+    inner_thought: str  # why the emotion moved
+    appraisal: Appraisal
+    reasons: tuple[str, ...]  # REASONS codes, most important first
+    perceived_intention: str  # the need the reply was judged against this turn
+    cue: str  # "none" | "implicit" | "explicit"
+    reaction: str
+
+
+@dataclass
+class _State:
+    """Everything that changes during one conversation (replaced whole, never half-updated)."""
+
+    profile: Profile
+    difficulty: Difficulty
+    emotion: int
+    trust: float
+    usage: np.ndarray
+    story_position: int
+    turn: int
+    user_turns: tuple[str, ...]
+    agent_turns: tuple[str, ...]
+    topic_words: frozenset[str] = field(default_factory=frozenset)
+
+
+class ParametricUser:
+    """A seeded, offline simulated user driven by :class:`~empathy_gym.profiles.Profile` and :class:`Difficulty`.
+
+    Call :meth:`start` to begin a conversation and :meth:`respond` once per agent reply. The user
+    does not decide when the episode ends; the environment does, from ``emotion`` and the turn
+    budget.
+    """
+
+    def __init__(self) -> None:
+        self._tables = _tables()
+        self._appraiser = _shared_appraiser()
+        self._utterances = _shared_utterances()
+        self._state: _State | None = None
+
+    # -- conversation ----------------------------------------------------------------------
+    def start(self, profile: Profile, difficulty: Difficulty, rng: np.random.Generator) -> str:
+        """Begin a conversation with ``profile`` at ``difficulty``; returns the opening message."""
+        character = self._tables.characteristics[profile.persona.main_characteristic]
+        opening = self._utterances.opening(profile)
+        self._state = _State(
+            profile=profile,
+            difficulty=difficulty,
+            emotion=difficulty.initial_emotion,
+            trust=float(character["initial_trust"]),
+            usage=np.zeros(len(STRATEGIES)),
+            story_position=0,
+            turn=0,
+            user_turns=(opening,),
+            agent_turns=(),
+            topic_words=_topic_words(profile),
+        )
+        return opening
+
+    @property
+    def emotion(self) -> int:
+        return self._require_state().emotion
+
+    @property
+    def profile(self) -> Profile:
+        return self._require_state().profile
+
+    @property
+    def difficulty(self) -> Difficulty:
+        return self._require_state().difficulty
+
+    @property
+    def turn(self) -> int:
+        return self._require_state().turn
+
+    @property
+    def trust(self) -> float:
+        return self._require_state().trust
+
+    def appraise(self, reply: str) -> Appraisal:
+        """How the user would read ``reply`` now (no state change, no randomness)."""
+        state = self._require_state()
+        return self._appraiser.appraise(reply, DialogueContext(state.user_turns, state.agent_turns, state.topic_words))
+
+    def respond(self, reply: str, rng: np.random.Generator) -> UserTurn:
+        """React to the agent's ``reply``: move the emotion, then say something back."""
+        state = self._require_state()
+        tables = self._tables
+        difficulty = state.difficulty
+        profile = state.profile
+        character = tables.characteristics[profile.persona.main_characteristic]
+        appraisal = self.appraise(reply)
+        w = appraisal.strategy_weights
+
+        # Random draws, always all of them and in this order, so the stream stays aligned.
+        fidelity_draw, misread_draw, noise_draw, story_draw, cue_draw, explicit_draw = rng.random(6)
+        noise_draw = rng.standard_normal()
+
+        true_row = INTENTIONS.index(profile.hidden_intention)
+        perceived_row = true_row
+        if fidelity_draw >= difficulty.fidelity:
+            others = [row for row in range(len(INTENTIONS)) if row != true_row]
+            perceived_row = others[int(misread_draw * len(others))]
+        serves, hurts = tables.serves[perceived_row], tables.hurts[perceived_row]
+
+        # Gain: targeted credit plus strictness-weighted credit for generic kindness.
+        fatigue = FATIGUE ** state.usage
+        gate = np.where(tables.needs_trust, min(1.0, TRUST_FLOOR + state.trust), 1.0)
+        untargeted = ~(serves | hurts | tables.harmful)
+        serve_share = float(np.sum(w * serves * gate * fatigue))
+        kind_share = float(np.sum(w * tables.kindness * untargeted * fatigue))
+        repeating = max(0.0, (appraisal.repetition - REPETITION_ONSET) / (1.0 - REPETITION_ONSET))
+        quality = (
+            (1.0 - appraisal.garbled) * (1.0 - appraisal.echo) * (1.0 - appraisal.injection)
+            * (1.0 - appraisal.stuffing) * (1.0 - appraisal.hostility) * (1.0 - 0.6 * appraisal.verbosity)
+            * (1.0 - repeating)
+        )
+        focus = 0.6 + 0.4 * appraisal.relevance
+        serve_gain = SERVE_GAIN * serve_share * quality * focus * character["gain"]
+        kind_gain = KIND_GAIN * kind_share * (1.0 - difficulty.strictness) * quality * focus * character["gain"]
+
+        # Loss: moves against the need, harmful moves and misconduct, scaled by fragility.
+        severity = (0.5 + difficulty.fragility) * character["loss"]
+        aversive_loss = AVERSIVE_LOSS * float(np.sum(w * hurts)) * severity
+        harmful_loss = HARMFUL_LOSS * float(np.sum(w * tables.harmful)) * severity
+        signals = {
+            "repetition": repeating,
+            "echo": appraisal.echo,
+            "garbled": appraisal.garbled,
+            "hostility": appraisal.hostility,
+            "injection": appraisal.injection,
+            "stuffing": appraisal.stuffing,
+            "verbosity": appraisal.verbosity,
+        }
+        misconduct = {name: QUALITY_LOSS[name] * value * severity for name, value in signals.items()}
+        empty = appraisal.n_words == 0
+        empty_loss = EMPTY_LOSS * severity if empty else 0.0
+        drift = UNMET_NEED_DRIFT * character["drift"] * max(0.0, 1.0 - 2.0 * serve_share)
+
+        raw = (serve_gain + kind_gain - aversive_loss - harmful_loss - sum(misconduct.values())
+               - empty_loss - drift + difficulty.noise * NOISE_SD * noise_draw)
+        if difficulty.max_delta is not None:
+            raw = float(np.clip(raw, -difficulty.max_delta, difficulty.max_delta))
+        emotion = clip_emotion(state.emotion + raw)
+        delta = emotion - state.emotion
+        mood = emotion_state(emotion)
+
+        # Trust grows with listening and falls with harm and misconduct.
+        listening = float(np.sum(w * tables.trust_building)) * quality
+        harm = float(np.sum(w * tables.harmful)) + 0.5 * float(np.sum(w * hurts)) + appraisal.hostility + appraisal.injection + appraisal.garbled
+        trust = float(np.clip(state.trust + TRUST_GAIN * character["trust_rate"] * listening - TRUST_LOSS * harm, 0.0, 1.0))
+        usage = state.usage * FATIGUE_RECOVERY + w
+
+        reasons = self._reasons(
+            appraisal, serve_gain, kind_gain, aversive_loss, harmful_loss, misconduct, empty_loss,
+            w, serves, untargeted, gate, difficulty, perceived_row != true_row, true_row)
+
+        # Speech: story progress and cues come more readily after genuine questions.
+        ended = emotion >= RESOLVED_AT or emotion < QUITS_BELOW
+        story_beat = None
+        if not ended and state.story_position < len(profile.story) and story_draw < STORY_BASE + STORY_PER_QUESTION * appraisal.question:
+            story_beat = state.story_position
+        openness = 1.0 - difficulty.reticence
+        cue_probability = openness * (CUE_BASE + CUE_PER_QUESTION * appraisal.question) * character["cue_rate"]
+        cue = "none"
+        if not ended and cue_draw < cue_probability:
+            cue = "explicit" if explicit_draw < openness else "implicit"
+        reaction = _reaction(delta, appraisal)
+        outcome = TurnOutcome(
+            delta=delta,
+            emotion=emotion,
+            state=mood,
+            reaction=reaction,
+            cue=cue,
+            cue_intention=profile.hidden_intention,
+            story_beat=story_beat,
+            expressiveness=openness * character["expressiveness"],
+            turn=state.turn + 1,
+        )
+        text = self._utterances.reply(profile, outcome, rng)
+        dominant = appraisal.dominant_strategy
+        thought = self._utterances.inner_thought(
+            reasons,
+            profile=profile,
+            perceived_intention=INTENTIONS[perceived_row],
+            strategy_phrase=tables.gerunds[dominant] if dominant is not None else "saying that",
+            rng=rng,
+        )
+
+        # Commit the whole new state at once.
+        self._state = _State(
+            profile=profile,
+            difficulty=difficulty,
+            emotion=emotion,
+            trust=trust,
+            usage=usage,
+            story_position=state.story_position + (story_beat is not None),
+            turn=state.turn + 1,
+            user_turns=state.user_turns + (text,),
+            agent_turns=state.agent_turns + (reply,),
+            topic_words=state.topic_words,
+        )
+        return UserTurn(
+            text=text,
+            emotion=emotion,
+            delta=delta,
+            state=mood,
+            inner_thought=thought,
+            appraisal=appraisal,
+            reasons=reasons,
+            perceived_intention=INTENTIONS[perceived_row],
+            cue=cue,
+            reaction=reaction,
+        )
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _require_state(self) -> _State:
+        if self._state is None:
+            raise RuntimeError("the simulated user has no conversation yet; call start() first")
+        return self._state
+
+    def _reasons(
+        self,
+        appraisal: Appraisal,
+        serve_gain: float,
+        kind_gain: float,
+        aversive_loss: float,
+        harmful_loss: float,
+        misconduct: dict[str, float],
+        empty_loss: float,
+        w: np.ndarray,
+        serves: np.ndarray,
+        untargeted: np.ndarray,
+        gate: np.ndarray,
+        difficulty: Difficulty,
+        misread: bool,
+        true_row: int,
+    ) -> tuple[str, ...]:
+        """REASONS codes ordered by how much each moved the emotion this turn."""
+        weights: dict[str, float] = {
+            "served_need": serve_gain,
+            "aversive": aversive_loss,
+            "harmful": harmful_loss,
+            "empty": empty_loss,
+            "repetitive": misconduct["repetition"],
+            "parroted": misconduct["echo"],
+            "garbled": misconduct["garbled"],
+            "hostile": misconduct["hostility"],
+            "manipulative": misconduct["injection"],
+            "keyword_salad": misconduct["stuffing"],
+            "too_long": misconduct["verbosity"],
+        }
+        untargeted_share = float(np.sum(w * untargeted))
+        if kind_gain >= 1.0:
+            weights["kind_but_generic"] = kind_gain
+        elif untargeted_share > 0.3:
+            # Credit a lenient user would have given, withheld by strictness.
+            weights["not_what_i_need"] = KIND_GAIN * untargeted_share * difficulty.strictness
+        premature = float(np.sum(w * (gate < TOO_SOON_GATE) * serves))
+        if premature > 0.2:
+            weights["too_soon"] = SERVE_GAIN * premature * (1.0 - gate.min())
+        if misread and float(np.sum(w * self._tables.serves[true_row])) > 0.3:
+            weights["misread"] = SERVE_GAIN * float(np.sum(w * self._tables.serves[true_row]))
+        if appraisal.relevance < 0.1 and appraisal.n_words > 3:
+            weights["irrelevant"] = 1.0
+        ranked = sorted(((value, name) for name, value in weights.items() if value > 0.5), key=lambda item: -item[0])
+        # A reply that moved nothing at all simply was not what this person needed.
+        return tuple(name for _, name in ranked[:2]) or ("not_what_i_need",)
+
+
+def _reaction(delta: int, appraisal: Appraisal) -> str:
+    if appraisal.injection > 0.5 or appraisal.garbled > 0.5:
+        return "confused"
+    for threshold, name in REACTION_THRESHOLDS:
+        if delta >= threshold:
+            return name
+    return "very_negative"
+
+
+def _topic_words(profile: Profile) -> frozenset[str]:
+    """Lower-case content words of what the user says openly about their situation."""
+    words: set[str] = set()
+    for text in (profile.topic, profile.other, *profile.feelings):
+        words.update(word.strip(".,!?;:'\"()").lower() for word in text.split())
+    return frozenset(word for word in words if len(word) > 2 and word not in {"the", "and", "with"})
+
+
+@lru_cache(maxsize=1)
+def _shared_appraiser() -> Appraiser:
+    return Appraiser()
+
+
+@lru_cache(maxsize=1)
+def _shared_utterances() -> UtteranceGenerator:
+    return UtteranceGenerator()
+

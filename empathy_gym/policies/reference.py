@@ -1,0 +1,223 @@
+"""Reference policies that judge the simulator: random, single-strategy, a scripted heuristic, an oracle.
+
+Every policy picks strategy indices (the actions of ``EmpathyGym/SupportStrategy-v0``) through one
+small interface::
+
+    policy.reset(observation, info, env)   # at the start of each episode
+    action = policy.act(observation, info)  # each turn
+
+``env`` is passed at reset so that the oracle can read privileged information (the hidden
+intention and the user's trust); the other policies ignore it. Randomised policies take an explicit
+``np.random.Generator`` (or a seed), never global state.
+
+* :class:`RandomPolicy`: a uniformly random strategy each turn (all 15, harmful ones included).
+* :class:`ConstantPolicy`: one strategy every turn.
+* :class:`HeuristicPolicy`: what a thoughtful scripted supporter does: it explores first (asks,
+  then reflects feelings), reads the user's words for cues about what they need, credits or blames
+  each guess by how the emotion moved, and then serves the best guess while varying its moves.
+  It knows which moves meet which need (the same table the simulator uses: common sense written
+  down), but not which need this person has.
+* :class:`OraclePolicy`: the upper reference. It reads the hidden intention and the user's trust,
+  builds trust first when its serving move needs it, and alternates serving moves with the kindest
+  harmless move to avoid diminishing returns.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+import gymnasium as gym
+import numpy as np
+
+from empathy_gym.data import read_json
+from empathy_gym.vocabulary import INTENTIONS, STRATEGIES, STRATEGY_INDEX
+
+
+class Policy(Protocol):
+    """A policy over strategy indices."""
+
+    name: str
+
+    def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None: ...
+
+    def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int: ...
+
+
+def _serving_table() -> dict[str, tuple[int, ...]]:
+    model = read_json("user_model.json")["intentions"]
+    return {intention: tuple(STRATEGY_INDEX[s] for s in model[intention]["serves"]) for intention in INTENTIONS}
+
+
+def _hurting_table() -> dict[str, frozenset[int]]:
+    model = read_json("user_model.json")["intentions"]
+    return {intention: frozenset(STRATEGY_INDEX[s] for s in model[intention]["hurts"]) for intention in INTENTIONS}
+
+
+def _as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+class RandomPolicy:
+    """A uniformly random strategy each turn."""
+
+    name = "random"
+
+    def __init__(self, rng: np.random.Generator | int | None = None) -> None:
+        self._rng = _as_rng(rng)
+
+    def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
+        pass
+
+    def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int:
+        return int(self._rng.integers(len(STRATEGIES)))
+
+
+class ConstantPolicy:
+    """The same strategy every turn."""
+
+    def __init__(self, strategy: str | int) -> None:
+        if isinstance(strategy, str):
+            if strategy not in STRATEGY_INDEX:
+                raise ValueError(f"unknown strategy {strategy!r}; allowed: {', '.join(STRATEGIES)}")
+            strategy = STRATEGY_INDEX[strategy]
+        if not 0 <= int(strategy) < len(STRATEGIES):
+            raise ValueError(f"strategy index {strategy} out of range 0..{len(STRATEGIES) - 1}")
+        self.action = int(strategy)
+        self.name = f"always_{STRATEGIES[self.action]}"
+
+    def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
+        pass
+
+    def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int:
+        return self.action
+
+
+# Moves that show listening and hurt no need badly; used to build trust and to vary replies.
+_LISTENING = (STRATEGY_INDEX["reflect_feelings"], STRATEGY_INDEX["paraphrase"], STRATEGY_INDEX["open_question"])
+
+
+class HeuristicPolicy:
+    """Explore, read cues and reactions, then serve the most likely need (see the module docstring)."""
+
+    name = "heuristic"
+    EXPLORE_TURNS = 2  # open question, then reflect feelings
+    CUE_WEIGHT = 1.0  # belief added per cue phrase matched in the user's words
+    FEEDBACK_WEIGHT = 0.15  # belief per emotion point gained or lost after serving a guess
+
+    def __init__(self) -> None:
+        cues = read_json("reference_policies.json")["heuristic_cues"]
+        self._cue_patterns = {
+            intention: [re.compile(pattern, re.IGNORECASE) for pattern in cues[intention]] for intention in INTENTIONS
+        }
+        self._serving = _serving_table()
+        self._hurting = _hurting_table()
+        self._belief = np.zeros(len(INTENTIONS))
+        self._history: list[int] = []
+        self._last_guess: int | None = None
+        self._last_emotion: float | None = None
+
+    def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
+        self._belief = np.zeros(len(INTENTIONS))
+        self._history = []
+        self._last_guess = None
+        self._last_emotion = info.get("emotion")
+        self._read_cues(observation["text"])
+
+    def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int:
+        if self._history:
+            self._read_cues(observation["text"])
+            self._learn_from_reaction(info)
+        turn = len(self._history)
+        if turn == 0:
+            action = STRATEGY_INDEX["open_question"]
+        elif turn < self.EXPLORE_TURNS:
+            action = STRATEGY_INDEX["reflect_feelings"]
+        else:
+            action = self._serve_best_guess()
+        self._history.append(action)
+        return action
+
+    # -- internals -----------------------------------------------------------------------------
+    def _read_cues(self, text: str) -> None:
+        for row, intention in enumerate(INTENTIONS):
+            hits = sum(1 for pattern in self._cue_patterns[intention] if pattern.search(text))
+            self._belief[row] += self.CUE_WEIGHT * hits
+
+    def _learn_from_reaction(self, info: dict[str, Any]) -> None:
+        emotion = info.get("emotion")
+        if emotion is None or self._last_emotion is None:
+            self._last_emotion = emotion
+            return
+        change = float(emotion) - float(self._last_emotion)
+        self._last_emotion = emotion
+        if self._last_guess is not None:
+            self._belief[self._last_guess] += self.FEEDBACK_WEIGHT * change
+
+    def _serve_best_guess(self) -> int:
+        # Ties (no evidence yet) are broken by trying guesses not yet tried, in a fixed order.
+        tried = {row for row in range(len(INTENTIONS)) if any(a in self._serving[INTENTIONS[row]] for a in self._history)}
+        order = sorted(range(len(INTENTIONS)), key=lambda row: (-self._belief[row], row in tried, row))
+        guess = order[0]
+        self._last_guess = guess
+        serving = self._serving[INTENTIONS[guess]]
+        previous = self._history[-1]
+        options = [a for a in serving if a != previous] or [a for a in _LISTENING if a not in self._hurting[INTENTIONS[guess]]]
+        # Among the options, the one used least recently.
+        return min(options, key=lambda a: (_last_use(self._history, a), a))
+
+
+class OraclePolicy:
+    """The upper reference: knows the hidden intention and reads the user's trust."""
+
+    name = "oracle"
+    TRUST_NEEDED = 0.4  # build trust before an advice-like serving move when trust is below this
+
+    def __init__(self) -> None:
+        self._serving = _serving_table()
+        self._hurting = _hurting_table()
+        self._needs_trust = frozenset(STRATEGY_INDEX[s] for s in read_json("user_model.json")["needs_trust"])
+        self._user = None
+        self._intention = INTENTIONS[0]
+        self._history: list[int] = []
+
+    def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
+        if env is None:
+            raise ValueError("OraclePolicy needs the env at reset to read the hidden intention")
+        self._user = env.unwrapped.user
+        self._intention = self._user.profile.hidden_intention
+        self._history = []
+
+    def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int:
+        serving = self._serving[self._intention]
+        hurting = self._hurting[self._intention]
+        previous = self._history[-1] if self._history else None
+        fresh = [a for a in serving if a != previous]
+        listening = [a for a in _LISTENING if a not in hurting and a != previous]
+        if not fresh or (fresh[0] in self._needs_trust and self._user.trust < self.TRUST_NEEDED):
+            # Build trust, or let a single serving move recover from fatigue, with the harmless
+            # listening move used least recently.
+            action = min(listening, key=lambda a: (_last_use(self._history, a), a))
+        else:
+            action = fresh[0]
+        self._history.append(action)
+        return action
+
+
+def _last_use(history: list[int], action: int) -> int:
+    """Minus the number of turns since ``action`` was last played (lower is longer ago)."""
+    for age, past in enumerate(reversed(history)):
+        if past == action:
+            return -age
+    return -len(history) - 1
+
+
+def reference_policies(rng: np.random.Generator | int | None = None) -> dict[str, Policy]:
+    """Every reference policy by name: random, always_<strategy> for each strategy, heuristic, oracle."""
+    policies: dict[str, Policy] = {"random": RandomPolicy(rng)}
+    for strategy in STRATEGIES:
+        constant = ConstantPolicy(strategy)
+        policies[constant.name] = constant
+    policies["heuristic"] = HeuristicPolicy()
+    policies["oracle"] = OraclePolicy()
+    return policies

@@ -1,0 +1,34 @@
+"""The README's environment table and examples stay true."""
+
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+
+from empathy_gym.envs.registration import ENVIRONMENTS, env_ids
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_table_lists_exactly_the_registered_ids():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"`(EmpathyGym/[A-Za-z]+-v\d+)`", readme))
+    assert listed == set(env_ids())
+    for name, _, kwargs, action_type, backend in ENVIRONMENTS:
+        row = next(line for line in readme.splitlines() if f"`EmpathyGym/{name}`" in line and line.startswith("|"))
+        assert action_type in row and kwargs["difficulty"] in row and backend in row
+
+
+def test_readme_has_exactly_two_setup_commands_and_the_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^(pip install .+)$", readme, flags=re.MULTILINE)
+    assert len(commands) == 2, commands
+    test_command = next(c for c in commands if "pytest" in c)
+    assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name)
+def test_example_runs(example, capsys):
+    runpy.run_path(str(example), run_name="__main__")
+    assert capsys.readouterr().out
