@@ -107,5 +107,7 @@ class EmpathyStrategyEnv(EmpathyEnv):
         strategy = STRATEGIES[int(action)]
         user = self.user
         user_turns = tuple(entry["text"] for entry in self._transcript if entry["speaker"] == "user")
-        reply = self._renderer.render(strategy, profile=user.profile, user_turns=user_turns, rng=self._render_rng)
+        said = {entry["text"] for entry in self._transcript if entry["speaker"] == "agent"}
+        reply = self._renderer.render(strategy, profile=user.profile, user_turns=user_turns, rng=self._render_rng,
+                                      avoid=said)
         return sanitize(reply), {"strategy": strategy}

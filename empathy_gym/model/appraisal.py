@@ -23,9 +23,11 @@ Reading a reply, step by step (data in ``strategies.json`` and ``lexicon.json``)
    * ``relevance``: content words (not stopwords, lightly stemmed) of the reply that lie outside
      text copied from the user and that the user said (last turn weight 1, earlier turns 0.6) or
      that name the profile's public facts (``topic_words``, 0.8): ``1 - exp(-sum of weights)``.
-   * ``echo``: share of the reply's words inside word 5-grams found verbatim in a user turn. A
-     quoted fragment of 2-4 words is not echo; a 5-gram made only of topic words and stopwords
-     (the topic's own name, "I do not know what") is not either.
+   * ``echo``: share of the reply's words inside word 5-grams found verbatim in a user turn, with
+     n-grams never spanning punctuation on either side. A quoted fragment of 2-4 words is not echo;
+     nor is naming the topic (a 5-gram with at most one word besides topic words and glue words
+     like "the", or two when it holds two topic words) or a stock phrase made only of stopwords
+     ("I do not know what").
    * ``repetition``: the larger of the Jaccard similarity of word trigrams with any earlier agent
      reply (identical replies give 1) and the share of the reply's trigrams that repeat an earlier
      trigram of the same reply.
@@ -34,9 +36,11 @@ Reading a reply, step by step (data in ``strategies.json`` and ``lexicon.json``)
      collapsing stretched letters); an unknown word that looks like English counts 0.5; a word with
      no vowel, a run of five consonants, an unusual vowel ratio, a letter pair never seen in the
      word list, digits mixed into letters or stray symbols counts 1, as do chunks of symbol noise.
+     An unknown all-capitals word of 2-5 letters ("HR") counts 0.25.
    * ``hostility`` and ``injection``: summed weights of the distinct lexicon patterns found,
      capped at 1 (one clear insult or one clear instruction to the simulator saturates). A
-     hostility match preceded within three words by a negation ("you are not stupid") is ignored.
+     hostility match preceded within three words by a negation ("nobody thinks you are an
+     idiot") is ignored, and so is any match inside it ("idiot").
    * ``stuffing``: empathy keywords piled up without sentence structure: the larger of keyword
      density (per word, at least 8 words assumed), runs of consecutive keywords, each strengthened
      by a lack of function words, and many distinct strategy cues crammed into one short sentence.
@@ -50,9 +54,11 @@ Cue patterns may use four macros that are expanded once at load: ``{FEELING}``,
 ``{NOT_SELF}`` (a set of look-behinds that keep "you/I/it/this ... might have" from reading as a
 guess about another person). Patterns are lower-case and get word boundaries at both ends.
 
-For speed, a pattern whose possible first words can be worked out from its syntax is tried only at
-tokens that are one of those words; the few others are scanned in full. A 30-word reply is read in
-well under a millisecond.
+Cues, hostility and injection patterns are matched in one pass. For speed, a pattern whose first
+one or two words can be worked out from its syntax is tried only where the text has those words;
+the few others (role tags such as "<|...|>") are scanned in full, and only when their first
+character occurs at all. Data about the user's turns is cached per context. A 30-word reply is
+read in about 0.2-0.3 ms on a typical CPU.
 """
 
 from __future__ import annotations
@@ -149,6 +155,7 @@ _GLUE = frozenset({"the", "a", "an", "of", "at", "with", "in", "on", "for", "to"
                    "about", "after", "before", "s"})
 WH_WORDS = frozenset({"what", "how", "why", "when", "where", "who", "which"})
 
+_HOSTILITY, _INJECTION = -1, -2  # pattern labels besides the strategy indices
 _STRATEGIES_FILE = "strategies.json"
 _LEXICON_FILE = "lexicon.json"
 _LEXICON_LISTS = ("stopwords", "common_words", "feelings", "feeling_nouns", "feeling_causes",
@@ -200,6 +207,14 @@ _CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+_UNCLEAN = re.compile(r"[^ -~\n]|  ")
+
+
+def _already_clean(text: str) -> bool:
+    """Whether ``sanitize(text) == text`` without running it (printable, single spaces, stripped)."""
+    return text.isascii() and not _UNCLEAN.search(text) and text == text.strip()
+
+
 def _clip(value: float) -> float:
     return 0.0 if value <= 0.0 else 1.0 if value >= 1.0 else float(value)
 
@@ -222,28 +237,49 @@ def _stem(word: str) -> str:
 
 
 # -- pattern indexing -----------------------------------------------------------------------------
+# A pattern is tried only where the text's next one or two words can begin a match. The word sets
+# are worked out from the pattern's syntax tree: literals, character sets of literals, groups,
+# alternations and optional parts are followed; anything else (``\w+``, ``.``, counted repeats)
+# ends the analysis. When the second word cannot be worked out the pattern is filed under its
+# first word alone; when the first cannot, it is scanned in full.
 _MAX_PREFIX_STATES = 512
-_State = tuple[str, bool]  # (first-word prefix so far, whether the first word has ended)
+_KEY_WORDS = 2
+# (completed words, the word being read, whether the key is complete)
+_State = tuple[tuple[str, ...], str, bool]
+
+
+def _close(state: _State) -> _State:
+    words, prefix, _ = state
+    return (words + (prefix,) if prefix else words), "", True
 
 
 def _push(states: set[_State], ch: str) -> set[_State]:
     pushed: set[_State] = set()
-    for prefix, done in states:
+    for state in states:
+        words, prefix, done = state
         if done:
-            pushed.add((prefix, True))
+            pushed.add(state)
         elif ch.isascii() and ch.isalnum():
-            pushed.add((prefix + ch.lower(), False))
+            pushed.add((words, prefix + ch.lower(), False))
+        elif ch == " " and prefix and len(words) + 1 < _KEY_WORDS:
+            pushed.add((words + (prefix,), "", False))
         else:
-            pushed.add((prefix, True))
+            pushed.add(_close(state))
     return pushed
 
 
 def _expand_sequence(items: Iterable[tuple[Any, Any]], states: set[_State]) -> set[_State] | None:
     for op, av in items:
-        if all(done for _, done in states):
+        if all(done for _, _, done in states):
             return states
         expanded = _expand_item(op, av, states)
-        if expanded is None or len(expanded) > _MAX_PREFIX_STATES:
+        if expanded is None:
+            # Past the first word, an element we cannot follow just ends the key early.
+            if any(not done and not words for words, _, done in states):
+                return None
+            return {_close((words, "", done)) if not done else (words, prefix, done)
+                    for words, prefix, done in states}
+        if len(expanded) > _MAX_PREFIX_STATES:
             return None
         states = expanded
     return states
@@ -251,19 +287,16 @@ def _expand_sequence(items: Iterable[tuple[Any, Any]], states: set[_State]) -> s
 
 def _expand_item(op: Any, av: Any, states: set[_State]) -> set[_State] | None:
     c = _sre_constants
-    open_states = {state for state in states if not state[1]}
+    open_states = {state for state in states if not state[2]}
     done_states = states - open_states
     if op is c.LITERAL:
         return done_states | _push(open_states, chr(av))
     if op is c.IN:
-        chars = []
+        result = set(done_states)
         for item_op, item_av in av:
             if item_op is not c.LITERAL:
                 return None
-            chars.append(chr(item_av))
-        result = set(done_states)
-        for ch in chars:
-            result |= _push(open_states, ch)
+            result |= _push(open_states, chr(item_av))
         return result
     if op is c.SUBPATTERN:
         inner = _expand_sequence(av[-1], open_states)
@@ -287,36 +320,70 @@ def _expand_item(op: Any, av: Any, states: set[_State]) -> set[_State] | None:
             return None
         return inner | done_states | (open_states if low == 0 else set())
     if op is c.AT:
-        if av is c.AT_BOUNDARY:
-            # After at least one word character a boundary ends the first word.
-            return done_states | {(prefix, bool(prefix)) for prefix, _ in open_states}
-        if av in (c.AT_END, c.AT_END_LINE, c.AT_END_STRING):
-            return done_states | {(prefix, True) for prefix, _ in open_states}
+        if av in (c.AT_BOUNDARY, c.AT_END, c.AT_END_LINE, c.AT_END_STRING):
+            # A boundary after a word ends it, but what follows need not be a space.
+            return done_states | {_close(state) if state[1] else state for state in open_states}
         return states
     if op in (c.ASSERT, c.ASSERT_NOT):
-        return states  # look-arounds consume nothing; ignoring them can only widen the word set
+        return states  # look-arounds consume nothing; ignoring them can only widen the key set
     return None
 
 
-def _first_words(pattern: str) -> frozenset[str] | None:
-    """The words a match of ``pattern`` can start with, or None when that cannot be worked out."""
+def _first_words(pattern: str) -> frozenset[tuple[str, ...]] | None:
+    """The one- or two-word keys a match of ``pattern`` can start with, or None if unknown.
+
+    A two-word key means the match starts with those words separated by one space; a one-word
+    key means only the first word is known.
+    """
     try:
         parsed = _sre_parser.parse(pattern)
     except Exception:  # noqa: BLE001 - any parser trouble just means "scan in full"
         return None
-    states = _expand_sequence(list(parsed), {("", False)})
+    states = _expand_sequence(list(parsed), {((), "", False)})
     if not states:
         return None
-    words = {prefix for prefix, _ in states}
-    if "" in words:
+    keys = {_close(state)[0] for state in states}
+    if () in keys:
         return None
-    return frozenset(words)
+    return frozenset(keys)
+
+
+def _first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters a match of ``pattern`` can start with, when a plain reading tells."""
+    try:
+        items = list(_sre_parser.parse(pattern))
+    except Exception:  # noqa: BLE001
+        return None
+    c = _sre_constants
+    while items:
+        op, av = items[0]
+        if op is c.LITERAL:
+            return frozenset(chr(av))
+        if op is c.IN:
+            chars: set[str] = set()
+            for item_op, item_av in av:
+                if item_op is c.LITERAL:
+                    chars.add(chr(item_av))
+                elif item_op is c.RANGE and item_av[1] - item_av[0] < 64:
+                    chars.update(chr(code) for code in range(item_av[0], item_av[1] + 1))
+                else:
+                    return None
+            return frozenset(chars)
+        if op is c.SUBPATTERN:
+            items = list(av[-1]) + items[1:]
+            continue
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            items = list(av[2]) + items[1:]
+            continue
+        return None
+    return None
 
 
 @dataclass(frozen=True)
 class _Match:
     entry: int  # index into the pattern set's entries
     start: int  # character offset in the scanned text
+    end: int
 
 
 class _PatternSet:
@@ -326,39 +393,55 @@ class _PatternSet:
         self.weights: list[float] = []
         self.labels: list[int] = []
         self._regexes: list[re.Pattern[str]] = []
-        self._index: dict[str, list[int]] = {}
-        self._scan: list[int] = []
+        self._index: dict[tuple[str, ...], list[int]] = {}
+        self._scan: list[tuple[int, frozenset[str] | None]] = []
         for number, (pattern, weight, label) in enumerate(patterns):
             # Boundaries act only where the match begins or ends with a word character, so tags
             # like "<|im_start|>" still match right before a word.
             body = f"(?:{pattern})(?:(?<=[a-z0-9])(?![a-z0-9])|(?<![a-z0-9]))"
             try:
                 regex = re.compile(body, re.MULTILINE)
-                scan_regex = re.compile(f"(?:(?<![a-z0-9])|(?![a-z0-9])){body}", re.MULTILINE)
+                # A pattern that starts with a symbol ("<|", "[system]", "##") needs no leading
+                # boundary, and without one the engine can jump to candidate positions.
+                first_chars = _first_chars(pattern)
+                symbol_led = first_chars is not None and not any(ch.isalpha() for ch in first_chars)
+                lead = "" if symbol_led else "(?:(?<![a-z0-9])|(?![a-z0-9]))"
+                scan_regex = re.compile(lead + body, re.MULTILINE)
             except re.error as error:
                 raise ValueError(f"{where}[{number}]: bad regular expression {pattern!r}: {error}") from None
-            words = _first_words(pattern)
+            keys = _first_words(pattern)
             entry = len(self._regexes)
             self.weights.append(float(weight))
             self.labels.append(label)
-            if words is None:
+            if keys is None:
                 self._regexes.append(scan_regex)
-                self._scan.append(entry)
+                self._scan.append((entry, first_chars))
             else:
                 self._regexes.append(regex)
-                for word in sorted(words):
-                    self._index.setdefault(word, []).append(entry)
+                for key in sorted(keys):
+                    self._index.setdefault(key, []).append(entry)
 
     def find(self, text: str, tokens: Sequence[tuple[str, int]]) -> list[_Match]:
         """Every (pattern, start) found in ``text``; ``tokens`` are its (word, offset) pairs."""
         found: list[_Match] = []
         index, regexes = self._index, self._regexes
-        for word, start in tokens:
-            for entry in index.get(word, ()):
-                if regexes[entry].match(text, start) is not None:
-                    found.append(_Match(entry, start))
-        for entry in self._scan:
-            found.extend(_Match(entry, m.start()) for m in regexes[entry].finditer(text))
+        empty: list[int] = []
+        last = len(tokens) - 1
+        for i, (word, start) in enumerate(tokens):
+            candidates = index.get((word,), empty)
+            if i < last:
+                following, next_start = tokens[i + 1]
+                if next_start == start + len(word) + 1 and text[next_start - 1] == " ":
+                    pair = index.get((word, following))
+                    if pair:
+                        candidates = candidates + pair
+            for entry in candidates:
+                m = regexes[entry].match(text, start)
+                if m is not None:
+                    found.append(_Match(entry, start, m.end()))
+        for entry, first_chars in self._scan:
+            if first_chars is None or any(ch in text for ch in first_chars):
+                found.extend(_Match(entry, m.start(), m.end()) for m in regexes[entry].finditer(text))
         return found
 
 
@@ -422,6 +505,17 @@ def _alternation(words: Iterable[str]) -> str:
 
 # -- per-text analysis, cached because every user turn is read again on every later turn ----------
 @dataclass(frozen=True)
+class _ContextData:
+    """What the appraiser needs from the user's side of the conversation (cached per context)."""
+
+    ngrams: frozenset[tuple[str, ...]]  # word 5-grams of every user turn, within clauses
+    vocabulary: frozenset[str]  # every word the user said, plus the topic words
+    relevance_weights: dict[str, float]  # content stem -> how much mentioning it counts
+    topic_words: frozenset[str]  # the context's topic words as given
+    topic_stems: frozenset[str]
+
+
+@dataclass(frozen=True)
 class _TurnData:
     tokens: tuple[str, ...]
     stems: tuple[str, ...]  # content-word stems, in order of first appearance
@@ -437,7 +531,6 @@ class Appraiser:
         cues = load_strategy_cues()
         self._stopwords = frozenset(lexicon["stopwords"])
         self._keywords = frozenset(lexicon["empathy_keywords"])
-        self._feelings = frozenset(lexicon["feelings"])
         self._abbreviations = frozenset(lexicon["abbreviations"])
         self._abbreviation = re.compile(r"\b(" + "|".join(map(re.escape, lexicon["abbreviations"])) + r")\.")
         self._known = frozenset(
@@ -457,20 +550,27 @@ class Appraiser:
                 for macro, expansion in macros.items():
                     pattern = pattern.replace(macro, expansion)
                 cue_patterns.append((pattern, weight, label))
-        self._cues = _PatternSet(cue_patterns, f"{_STRATEGIES_FILE}: cues")
-        self._hostility = _PatternSet([(p, w, 0) for p, w in lexicon["hostility"]], f"{_LEXICON_FILE}: hostility")
-        self._injection = _PatternSet([(p, w, 0) for p, w in lexicon["injection"]], f"{_LEXICON_FILE}: injection")
+        # One pattern set for strategy cues, hostility and injection: a single pass over the words.
+        self._patterns = _PatternSet(
+            cue_patterns
+            + [(p, w, _HOSTILITY) for p, w in lexicon["hostility"]]
+            + [(p, w, _INJECTION) for p, w in lexicon["injection"]],
+            f"{_STRATEGIES_FILE} cues / {_LEXICON_FILE} patterns",
+        )
         self._open_question = STRATEGIES.index("open_question")
         self._invite = STRATEGIES.index("invite_reflection")
         self._listening = STRATEGIES.index("minimal_listening")
         self._turn_data = lru_cache(maxsize=4096)(self._analyse_turn)
         self._topic_stems = lru_cache(maxsize=1024)(self._analyse_topic)
         self._topic_vocabulary = lru_cache(maxsize=1024)(self._analyse_topic_vocabulary)
+        self._context_data = lru_cache(maxsize=256)(self._analyse_context)
 
     # -- public ---------------------------------------------------------------------------
     def appraise(self, reply: str, context: DialogueContext) -> Appraisal:
         """Read ``reply`` given what the user said and heard so far (deterministic, side-effect free)."""
-        clean = sanitize(str(reply))
+        reply = str(reply)
+        # sanitize() is a per-character pass; most replies are already clean.
+        clean = reply if _already_clean(reply) else sanitize(reply)
         n_words = len(_RAW_WORD.findall(clean))
         text = self.normalise(clean)
         sentences = self._sentences(text)
@@ -487,27 +587,37 @@ class Appraiser:
         for s in sentence_of_token:
             words_per_sentence[s] += 1
 
-        scores = np.zeros((len(sentences), len(STRATEGIES)))
+        # Per sentence: strategy index -> summed weight of its distinct cues found there.
+        scores: list[dict[int, float]] = [{} for _ in sentences]
         seen: set[tuple[int, int]] = set()
-        for match in self._cues.find(cue_text, located):
-            s = bisect_right(offsets, match.start) - 1
-            if (s, match.entry) not in seen:
-                seen.add((s, match.entry))
-                scores[s, self._cues.labels[match.entry]] += self._cues.weights[match.entry]
+        hostile: list[_Match] = []
+        injected: list[_Match] = []
+        labels, pattern_weights = self._patterns.labels, self._patterns.weights
+        for match in self._patterns.find(cue_text, located):
+            label = labels[match.entry]
+            if label == _HOSTILITY:
+                hostile.append(match)
+            elif label == _INJECTION:
+                injected.append(match)
+            else:
+                s = bisect_right(offsets, match.start) - 1
+                if (s, match.entry) not in seen:
+                    seen.add((s, match.entry))
+                    scores[s][label] = scores[s].get(label, 0.0) + pattern_weights[match.entry]
 
         weights, question, crowding = self._share_out(sentences, scores, tokens, sentence_of_token, words_per_sentence)
-        user = [self._turn_data(turn) for turn in context.user_turns]
+        user = self._context_data(context.user_turns, context.topic_words)
         breaks = [m.start() for m in _SEGMENT_BREAK.finditer(cue_text)]
         segment_of_token = [bisect_right(breaks, start) for start in token_starts]
-        copied = self._copied_positions(tokens, segment_of_token, user, context.topic_words)
+        copied = self._copied_positions(tokens, segment_of_token, user)
         return Appraisal(
             strategy_weights=weights,
-            relevance=self._relevance(tokens, copied, user, context.topic_words),
+            relevance=self._relevance(tokens, copied, user),
             repetition=self._repetition(tokens, context.agent_turns),
             echo=len(copied) / len(tokens) if tokens else 0.0,
-            garbled=self._garbled(clean, user, context.topic_words),
-            hostility=self._pattern_signal(self._hostility, cue_text, located, negatable=True),
-            injection=self._pattern_signal(self._injection, cue_text, located, negatable=False),
+            garbled=self._garbled(clean, user),
+            hostility=self._pattern_signal(hostile, cue_text, located, negatable=True),
+            injection=self._pattern_signal(injected, cue_text, located, negatable=False),
             stuffing=self._stuffing(tokens, crowding),
             verbosity=_clip((n_words - VERBOSITY_START) / (VERBOSITY_FULL - VERBOSITY_START)),
             question=question,
@@ -532,16 +642,13 @@ class Appraiser:
     def _share_out(
         self,
         sentences: list[str],
-        scores: np.ndarray,
+        scores: list[dict[int, float]],
         tokens: list[str],
         sentence_of_token: list[int],
         words_per_sentence: list[int],
     ) -> tuple[np.ndarray, float, float]:
         """Strategy weights, the question share and the worst crowding of moves in one sentence."""
-        weights = np.zeros(len(STRATEGIES))
-        if not sentences:
-            weights.setflags(write=False)
-            return weights, 0.0, 0.0
+        totals = [0.0] * len(STRATEGIES)
         words_of: list[list[str]] = [[] for _ in sentences]
         for token, s in zip(tokens, sentence_of_token):
             words_of[s].append(token)
@@ -557,28 +664,28 @@ class Appraiser:
                 continue  # the same sentence again adds length, not substance
             seen.add(key)
             row = scores[s]
-            total = float(row.sum())
-            if total > 0.0:
-                weights += row / max(total, 1.0)
+            total = sum(row.values())
+            for label, score in row.items():
+                totals[label] += score / max(total, 1.0)
             question += self._question_value(sentence, row, words_of[s])
             if n <= CROWDED_SENTENCE_WORDS:
-                strong = int(np.count_nonzero(row >= STRONG_CUE))
+                strong = sum(score >= STRONG_CUE for score in row.values())
                 crowding = max(crowding, _clip((strong - 2) / 2))
-        weights /= units
+        weights = np.array(totals) / max(units, 1)
         weights.setflags(write=False)
-        return weights, _clip(question / units), crowding
+        return weights, _clip(question / units) if units else 0.0, crowding
 
-    def _question_value(self, sentence: str, row: np.ndarray, words: list[str]) -> float:
+    def _question_value(self, sentence: str, row: dict[int, float], words: list[str]) -> float:
         asks = sentence.rstrip(" \"')").endswith("?")
-        if row[self._open_question] >= 1.0:
+        if row.get(self._open_question, 0.0) >= 1.0:
             value = 1.0
-        elif asks and row[self._invite] >= 1.0:
+        elif asks and row.get(self._invite, 0.0) >= 1.0:
             value = 1.0
         elif asks and words and words[0] in WH_WORDS:
             value = 0.75
         elif asks:
             value = 0.4
-        elif row[self._listening] >= 1.0:
+        elif row.get(self._listening, 0.0) >= 1.0:
             value = 0.5
         else:
             value = 0.0
@@ -594,6 +701,24 @@ class Appraiser:
             ngrams.update(tuple(words[i:i + ECHO_NGRAM]) for i in range(len(words) - ECHO_NGRAM + 1))
         return _TurnData(tokens, stems, frozenset(ngrams), frozenset(tokens))
 
+    def _analyse_context(self, user_turns: tuple[str, ...], topic_words: frozenset[str]) -> _ContextData:
+        turns = [self._turn_data(turn) for turn in user_turns]
+        weights: dict[str, float] = {}
+        for stem in sorted(self._topic_stems(topic_words)):
+            weights[stem] = RELEVANCE_WEIGHTS["topic"]
+        for n, turn in enumerate(turns):
+            weight = RELEVANCE_WEIGHTS["last_turn" if n == len(turns) - 1 else "earlier_turn"]
+            for stem in turn.stems:
+                if weights.get(stem, 0.0) < weight:
+                    weights[stem] = weight
+        return _ContextData(
+            ngrams=frozenset().union(*(turn.ngrams for turn in turns)),
+            vocabulary=frozenset().union(self._topic_vocabulary(topic_words), *(turn.vocabulary for turn in turns)),
+            relevance_weights=weights,
+            topic_words=topic_words,
+            topic_stems=self._topic_stems(topic_words),
+        )
+
     def _analyse_topic(self, topic_words: frozenset[str]) -> frozenset[str]:
         return frozenset(_stem(w) for word in topic_words for w in _WORD.findall(word.lower()))
 
@@ -603,23 +728,21 @@ class Appraiser:
     def _is_content(self, token: str) -> bool:
         return len(token) >= 3 and token.isalpha() and token not in self._stopwords
 
-    def _copied_positions(
-        self, tokens: list[str], segment_of_token: list[int], user: list[_TurnData], topic_words: frozenset[str]
-    ) -> set[int]:
+    def _copied_positions(self, tokens: list[str], segment_of_token: list[int], user: _ContextData) -> set[int]:
         """Positions of reply tokens inside 5-grams pasted from a user turn.
 
         N-grams never span punctuation, on either side: five words that only line up across a
         sentence or clause break ("...with Kyle. It's not...") were not copied as a phrase.
         """
         copied: set[int] = set()
-        if len(tokens) < ECHO_NGRAM or not user:
+        if len(tokens) < ECHO_NGRAM or not user.ngrams:
             return copied
-        topic = self._topic_stems(topic_words)
+        topic, topic_words = user.topic_stems, user.topic_words
         for i in range(len(tokens) - ECHO_NGRAM + 1):
             if segment_of_token[i] != segment_of_token[i + ECHO_NGRAM - 1]:
                 continue
             gram = tuple(tokens[i:i + ECHO_NGRAM])
-            if not any(gram in turn.ngrams for turn in user):
+            if gram not in user.ngrams:
                 continue
             # Naming the topic is not pasting: a 5-gram with at most one word outside the topic's
             # own words ("since the layoff at the studio"), or two when it holds two topic words
@@ -635,17 +758,8 @@ class Appraiser:
             copied.update(range(i, i + ECHO_NGRAM))
         return copied
 
-    def _relevance(
-        self, tokens: list[str], copied: set[int], user: list[_TurnData], topic_words: frozenset[str]
-    ) -> float:
-        theirs: dict[str, float] = {}
-        for stem in self._topic_stems(topic_words):
-            theirs[stem] = RELEVANCE_WEIGHTS["topic"]
-        for n, turn in enumerate(user):
-            weight = RELEVANCE_WEIGHTS["last_turn" if n == len(user) - 1 else "earlier_turn"]
-            for stem in turn.stems:
-                if theirs.get(stem, 0.0) < weight:
-                    theirs[stem] = weight
+    def _relevance(self, tokens: list[str], copied: set[int], user: _ContextData) -> float:
+        theirs = user.relevance_weights
         if not theirs:
             return 0.0
         total = 0.0
@@ -679,16 +793,18 @@ class Appraiser:
             best = max(best, 1.0 - len(set(grams)) / len(grams))
         return _clip(best)
 
-    def _garbled(self, clean: str, user: list[_TurnData], topic_words: frozenset[str]) -> float:
+    def _garbled(self, clean: str, user: _ContextData) -> float:
         chunks = clean.lower().split()
         if not chunks:
             return 0.0
-        context: list[frozenset[str]] = [turn.vocabulary for turn in user]
-        context.append(self._topic_vocabulary(topic_words))
+        context: list[frozenset[str]] = [user.vocabulary]
         noise = 0.0
+        known = self._known
         for raw_chunk, chunk in zip(clean.split(), chunks):
-            core = raw_chunk.strip(_EDGE_PUNCT)
-            if _ACRONYM.match(core) and not chunk.strip(_EDGE_PUNCT) in self._known:
+            core = chunk.strip(_EDGE_PUNCT)
+            if core in known or any(core in words for words in context):
+                continue  # the common case: a plain word anybody here would use
+            if _ACRONYM.match(raw_chunk.strip(_EDGE_PUNCT)):
                 noise += ACRONYM_NOISE  # "HR", "CEO": short capitalised words are usually real
                 continue
             noise += self._chunk_noise(chunk, context)
@@ -735,7 +851,8 @@ class Appraiser:
         return False
 
     @staticmethod
-    def _base_forms(word: str) -> list[str]:
+    @lru_cache(maxsize=8192)
+    def _base_forms(word: str) -> tuple[str, ...]:
         forms: list[str] = []
         for prefix in ("un", "re", "dis", "over", "mis", "non", "pre", "out", "under", "self"):
             if word.startswith(prefix) and len(word) - len(prefix) >= 3:
@@ -755,7 +872,7 @@ class Appraiser:
                     forms.append(root)
                     if len(root) >= 3 and root[-1] == root[-2] and replacement == "":
                         forms.append(root[:-1])  # "stopped" -> "stopp" -> "stop"
-        return forms
+        return tuple(forms)
 
     def _word_noise(self, word: str, context: list[frozenset[str]]) -> float:
         if "'" in word:
@@ -783,25 +900,33 @@ class Appraiser:
             return 1.0
         return 0.5  # looks like English, but nobody here has used it
 
-    @staticmethod
     def _pattern_signal(
-        patterns: _PatternSet, text: str, located: list[tuple[str, int]], *, negatable: bool
+        self, matches: list[_Match], text: str, located: list[tuple[str, int]], *, negatable: bool
     ) -> float:
+        """Summed weights of the distinct patterns found, capped at 1."""
+        if not matches:
+            return 0.0
         total = 0.0
         counted: set[int] = set()
         starts = [start for _, start in located]
         lines = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"] if negatable else []
-        for match in sorted(patterns.find(text, located), key=lambda m: (m.start, m.entry)):
+        negated: list[_Match] = []
+        for match in sorted(matches, key=lambda m: (m.start, -m.end, m.entry)):
             if match.entry in counted:
                 continue
             if negatable:
+                # "Nobody thinks you are an idiot": the negation covers the whole insult, so a
+                # pattern matching inside a negated match ("idiot") is negated too.
+                if any(outer.start <= match.start and match.end <= outer.end for outer in negated):
+                    continue
                 first = bisect_right(starts, match.start - 1)
                 line_start = lines[bisect_right(lines, match.start) - 1]
                 before = [w for w, s in located[max(0, first - NEGATION_WINDOW):first] if s >= line_start]
                 if NEGATORS.intersection(before):
+                    negated.append(match)
                     continue
             counted.add(match.entry)
-            total += patterns.weights[match.entry]
+            total += self._patterns.weights[match.entry]
         return _clip(total)
 
     def _stuffing(self, tokens: list[str], crowding: float) -> float:

@@ -9,9 +9,10 @@ Templates live in ``strategies.json`` and use four slots:
 * ``{other}``: the other person involved ("the manager", "Sam");
 * ``{feeling}``: a feeling adjective: one the user just used (a lexicon feeling word found in the
   last user turn) or one of the profile's feelings;
-* ``{detail}``: a short phrase (2-4 words) quoted from the user's last turn. Only a few templates
-  use it; when no suitable phrase exists (or quoting it would read as a cue for some strategy, or
-  would paste five words of the user's text), a template without ``{detail}`` is used instead.
+* ``{detail}``: a short phrase (2-4 words) quoted from the end of a clause of the user's last
+  turn. At most a third of the templates use it; when no suitable phrase exists (or quoting it
+  would read as a cue for some strategy, or would paste five words of the user's text), a template
+  without ``{detail}`` is used instead.
 
 All choices are drawn from the ``rng`` passed to :meth:`StrategyRenderer.render`, in a fixed
 order, so the same generator state, profile and turns give the same reply.
@@ -20,6 +21,7 @@ order, so the same generator state, profile and turns give the same reply.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
@@ -37,14 +39,18 @@ _STRATEGIES_FILE = "strategies.json"
 _TEXT_FIELDS = ("label", "gerund", "description")
 _ALLOWED = frozenset(CHARSET)
 _SLOT = re.compile(r"\{([^{}]*)\}")
-_CLAUSE_BREAK = re.compile(r"[,.;:!?()\"\[\]]+|\s-\s|\n")
-_WORD = re.compile(r"[A-Za-z]+(?:['-][A-Za-z]+)*")
+# Punctuation ends a quotable stretch; so does a single quote used as a quotation mark
+# (not one inside a word such as "don't").
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()\"\[\]]+|\s-\s|\n|(?<![A-Za-z])'|'(?![A-Za-z])")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*")
 _SENTENCE_START = re.compile(r"(^|[.!?]\s+)([\"']?)([a-z])")
 # A quoted phrase should not start in the middle of a construction.
 _BAD_DETAIL_START = frozenset({
     "and", "but", "or", "so", "because", "then", "to", "of", "that", "which", "who", "when", "if", "than",
     "as", "with", "for", "at", "in", "on", "by", "from", "about", "into", "like", "just", "even", "also",
-    "is", "was", "are", "were", "be", "been", "it", "its", "it's", "and", "not", "very", "too", "really",
+    "is", "was", "are", "were", "be", "been", "it", "its", "it's", "not", "very", "too", "really",
+    "since", "have", "has", "had", "being", "do", "did", "does", "will", "would", "could", "should", "can",
+    "me", "him", "them", "us", "her", "there", "where", "while", "until", "after", "before", "through",
 })
 
 
@@ -115,21 +121,30 @@ class StrategyRenderer:
         profile: Any,
         user_turns: tuple[str, ...],
         rng: np.random.Generator,
+        avoid: Collection[str] = (),
     ) -> str:
         """A natural reply doing ``strategy`` for ``profile``, after the user said ``user_turns``.
 
         ``profile`` needs ``topic``, ``other`` and ``feelings`` (a :class:`~empathy_gym.profiles.Profile`).
-        Draws from ``rng`` only.
+        Replies in ``avoid`` (the agent's earlier replies) are not said again while another template
+        is left, as a person varies their words. Draws from ``rng`` only.
         """
         name = self._name(strategy)
         turns = tuple(user_turns)
         details = self._details(turns[-1] if turns else "")
         pool = self._templates[name] if details else self._without_detail[name]
-        reply = self._fill(pool[int(rng.integers(len(pool)))], profile, turns, details, rng)
-        if reply is None:
-            # Every quotable phrase would paste the user's words back: use a template without one.
-            fallback = self._without_detail[name]
-            reply = self._fill(fallback[int(rng.integers(len(fallback)))], profile, turns, (), rng)
+        first_choice = None
+        for index in rng.permutation(len(pool)):
+            reply = self._fill(pool[int(index)], profile, turns, details, rng)
+            if reply is None:
+                continue  # every quotable phrase would paste the user's words back
+            if reply not in avoid:
+                return reply
+            first_choice = first_choice or reply
+        if first_choice is not None:
+            return first_choice  # every template has been said already: repeat one
+        fallback = self._without_detail[name]
+        reply = self._fill(fallback[int(rng.integers(len(fallback)))], profile, turns, (), rng)
         assert reply is not None
         return reply
 
@@ -183,11 +198,12 @@ class StrategyRenderer:
         by_length: dict[int, list[str]] = {n: [] for n in DETAIL_LENGTHS}
         for clause in _CLAUSE_BREAK.split(sanitize(last_turn)):
             words = _WORD.findall(clause)
+            # Only the end of a clause: "the type 2 diabetes diagnosis" quotes well, a stretch
+            # cut from its middle ("since the type") does not.
             for n in DETAIL_LENGTHS:
-                for i in range(len(words) - n + 1):
-                    window = words[i:i + n]
-                    if self._quotable(window):
-                        by_length[n].append(self._phrase(window))
+                window = words[-n:]
+                if len(window) == n and self._quotable(window):
+                    by_length[n].append(self._phrase(window))
         for n in DETAIL_LENGTHS:
             found = [p for p in dict.fromkeys(by_length[n]) if not self._carries_cue(p)]
             if found:
