@@ -949,3 +949,9 @@ class Appraiser:
         unstructured = _clip((0.3 - n_structure / len(tokens)) / 0.25)
         runs = _clip((longest - 2) / 3)
         return _clip(max(density * (0.6 + 0.4 * unstructured), runs * (0.5 + 0.5 * unstructured), 0.9 * crowding))
+
+
+@lru_cache(maxsize=1)
+def shared_appraiser() -> Appraiser:
+    """One Appraiser per process: it holds only compiled read-only data, so users and renderers share it."""
+    return Appraiser()

@@ -41,7 +41,7 @@ from functools import lru_cache
 import numpy as np
 
 from empathy_gym.data import read_json
-from empathy_gym.model.appraisal import Appraisal, Appraiser, DialogueContext
+from empathy_gym.model.appraisal import Appraisal, DialogueContext, shared_appraiser
 from empathy_gym.model.difficulty import Difficulty
 from empathy_gym.model.emotion import QUITS_BELOW, RESOLVED_AT, clip_emotion, emotion_state
 from empathy_gym.model.utterance import TurnOutcome, UtteranceGenerator
@@ -162,7 +162,7 @@ class ParametricUser:
 
     def __init__(self) -> None:
         self._tables = _tables()
-        self._appraiser = _shared_appraiser()
+        self._appraiser = shared_appraiser()
         self._utterances = _shared_utterances()
         self._state: _State | None = None
 
@@ -412,10 +412,6 @@ def _topic_words(profile: Profile) -> frozenset[str]:
         words.update(word.strip(".,!?;:'\"()").lower() for word in text.split())
     return frozenset(word for word in words if len(word) > 2 and word not in {"the", "and", "with"})
 
-
-@lru_cache(maxsize=1)
-def _shared_appraiser() -> Appraiser:
-    return Appraiser()
 
 
 @lru_cache(maxsize=1)

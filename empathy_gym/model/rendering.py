@@ -29,7 +29,7 @@ import numpy as np
 
 from empathy_gym._text import CHARSET, sanitize
 from empathy_gym.data import read_json
-from empathy_gym.model.appraisal import Appraiser, DialogueContext, load_lexicon
+from empathy_gym.model.appraisal import DialogueContext, load_lexicon, shared_appraiser
 from empathy_gym.vocabulary import STRATEGIES
 
 MIN_TEMPLATES = 12
@@ -90,10 +90,6 @@ def load_templates() -> dict[str, tuple[str, ...]]:
     return templates
 
 
-@lru_cache(maxsize=1)
-def _shared_appraiser() -> Appraiser:
-    return Appraiser()
-
 
 class StrategyRenderer:
     """Writes a reply for a strategy from its templates, filled from the profile and the user's words."""
@@ -106,7 +102,7 @@ class StrategyRenderer:
         lexicon = load_lexicon()
         self._feelings = frozenset(lexicon["feelings"])
         self._stopwords = frozenset(lexicon["stopwords"])
-        self._appraiser = _shared_appraiser()
+        self._appraiser = shared_appraiser()
         self._details_cached = lru_cache(maxsize=1024)(self._find_details)
 
     # -- public ---------------------------------------------------------------------------
