@@ -221,7 +221,7 @@ class ParametricUser:
         w = appraisal.strategy_weights
 
         # Random draws, always all of them and in this order, so the stream stays aligned.
-        fidelity_draw, misread_draw, noise_draw, story_draw, cue_draw, explicit_draw = rng.random(6)
+        fidelity_draw, misread_draw, story_draw, cue_draw, explicit_draw = rng.random(5)
         noise_draw = rng.standard_normal()
 
         true_row = INTENTIONS.index(profile.hidden_intention)
