@@ -32,11 +32,18 @@ def _references(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     policies = reference_policies(rng=np.random.default_rng(args.seed))
     if args.policy not in policies:
-        raise SystemExit(f"unknown policy {args.policy!r}; allowed: {', '.join(policies)}")
+        raise ValueError(f"unknown policy {args.policy!r}; allowed: {', '.join(policies)}")
     env = gym.make("EmpathyGym/SupportStrategy-v0", difficulty=args.difficulty, split=args.split, render_mode="ansi")
     play_episode(env, policies[args.policy], seed=args.seed, profile_id=args.profile_id)
     print(env.render())
     return 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Play every reference policy once per profile (and seed) at each preset.")
     references.add_argument("--split", default="test", choices=("train", "test", "ood"))
     references.add_argument("--presets", nargs="+", default=list(PRESETS), choices=list(PRESETS))
-    references.add_argument("--seeds", type=int, default=1, help="episodes per profile (seeds 0..N-1)")
+    references.add_argument("--seeds", type=_positive_int, default=1, help="episodes per profile (seeds 0..N-1)")
     references.add_argument("--policies", nargs="+", default=None, help="only these policies (default: all)")
     references.add_argument("--json", default=None, help="also write the scores to this JSON file")
     references.set_defaults(run=_references)
@@ -64,13 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if getattr(args, "difficulty", None) is not None:
         try:
             args.difficulty = float(args.difficulty)
         except ValueError:
             pass
-    return args.run(args)
+    try:
+        return args.run(args)
+    except ValueError as error:  # bad values the parser cannot see (difficulty, policy, profile id)
+        parser.error(str(error))
+        return 2
 
 
 if __name__ == "__main__":

@@ -306,6 +306,7 @@ def test_repeating_one_phrase_within_a_reply_reads_as_repetition(appraiser):
 @pytest.mark.parametrize("reply", [
     "asdkfj qwpoeiru zxcvb lkjh", "qwrtz psdfg hjklx cvbnm", "sdfsdf sdfsdf sdfsdf",
     "h3ll0 fr13nd, 1 4m s0rry", "zzzzzzzz xqxqxq pppppp", "!!!! ??? ### $$$ %%% ^^^", "a$$b c##d e@@f",
+    "a" * 2000, "i" * 300,
 ])
 def test_keyboard_mash_and_symbol_noise_read_as_garbled(appraiser, reply):
     assert read(appraiser, reply).garbled >= 0.5

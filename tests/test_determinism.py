@@ -1,6 +1,7 @@
 """Same seed and same actions give identical transcripts, emotions and infos, in any process."""
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -49,14 +50,16 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _run_in_subprocess():
+def _run_in_subprocess(hash_seed="0"):
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True, cwd=root)
+    # Different hash seeds change set and dict-of-str iteration orders; transcripts must not change.
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True, cwd=root, env=env)
     return json.loads(out.stdout)
 
 
 def test_two_processes_give_identical_transcripts_and_infos():
-    first, second = _run_in_subprocess(), _run_in_subprocess()
+    first, second = _run_in_subprocess("1"), _run_in_subprocess("2")
     assert first == second
     assert len(first) == 8 and all(len(run["steps"]) > 10 for run in first)
 

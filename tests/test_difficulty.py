@@ -100,3 +100,8 @@ def test_to_dict_is_fresh_and_round_trips():
     first["strictness"] = 0.0
     assert d.to_dict()["strictness"] == d.strictness
     assert Difficulty(**d.to_dict()) == d
+
+
+def test_none_means_the_default_difficulty():
+    assert make_difficulty(None) == PRESETS["normal"]
+    assert make_difficulty(None, default="challenging") == PRESETS["challenging"]

@@ -88,13 +88,21 @@ def test_reticence_reduces_cue_frequency():
 
 
 def test_explicit_cues_only_come_from_open_users():
-    env = gym.make("EmpathyGym/SupportStrategy-v0", difficulty={"reticence": 0.0}, split="test")
-    kinds = set()
-    for seed in range(10):
-        env.reset(seed=seed)
-        for _ in range(4):
-            kinds.add(env.step(0)[4]["cue"])
-    assert "explicit" in kinds
+    def kinds(reticence):
+        env = gym.make("EmpathyGym/SupportStrategy-v0", difficulty={"reticence": reticence}, split="test")
+        seen = []
+        for seed in range(10):
+            env.reset(seed=seed)
+            for _ in range(4):
+                _, _, terminated, truncated, info = env.step(0)
+                seen.append(info["cue"])
+                if terminated or truncated:
+                    break
+        return seen
+    assert "explicit" in kinds(0.0)
+    closed = kinds(0.95)
+    assert "explicit" not in closed or closed.count("explicit") < closed.count("implicit")
+    assert set(kinds(1.0)) == {"none"}
 
 
 def test_questions_draw_out_more_cues_than_statements():

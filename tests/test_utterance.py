@@ -616,12 +616,9 @@ def test_unknown_slot_or_short_list_in_the_bank_fails_at_load(monkeypatch: pytes
 # Shipped profiles
 # ---------------------------------------------------------------------------------------------
 def test_replies_for_shipped_profiles_are_clean_and_never_leak_the_need(generator: UtteranceGenerator) -> None:
-    try:
-        from empathy_gym.profiles import load_profiles
+    from empathy_gym.profiles import load_profiles
 
-        profiles = load_profiles("train")
-    except (ImportError, NotImplementedError, FileNotFoundError) as missing:  # the loader ships separately
-        pytest.skip(f"shipped profiles not available: {missing}")
+    profiles = load_profiles("train")
     assert profiles
     rng = np.random.default_rng(0)
     for profile in profiles:

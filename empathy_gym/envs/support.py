@@ -17,7 +17,8 @@ fragile, noisy and well-aligned the user is, and the episode shape.
 
 ``Text(max_length=max_reply_chars, min_length=0, charset=CHARSET)``: the agent's reply. Characters
 outside the printable charset (curly quotes, accents, emoji) are folded or dropped before the user
-reads the reply; a reply longer than ``max_reply_chars`` is an error.
+reads the reply (and the result is cut to ``max_reply_chars``); a reply longer than
+``max_reply_chars`` is an error.
 
 ## Observation Space
 
@@ -54,17 +55,24 @@ Stepping an ended episode raises :class:`EpisodeEndedError`; call ``reset``.
 
 Every step: ``emotion``, ``delta``, ``state`` (S/A/B/C/F), ``inner_thought``, ``reasons``,
 ``appraisal`` (the user's reading of the reply: strategy weights and quality signals), ``cue``
-(``none``/``implicit``/``explicit``), ``perceived_intention``, ``turn``, ``reply`` (the reply as
-the user read it). At ``reset``: ``profile_id``, ``emotion``, ``state``, ``turn``. At the end also
-``reason``, ``profile_id``, ``hidden_intention``, ``difficulty`` (a dict of axes) and
-``final_emotion``. Every call returns fresh objects.
+(``none``/``implicit``/``explicit``), ``turn``, ``reply`` (the reply as the user read it). At
+``reset``: ``profile_id``, ``emotion``, ``state``, ``turn``. At the end also ``reason``,
+``profile_id``, ``hidden_intention``, ``difficulty`` (a dict of axes) and ``final_emotion``. Every
+call returns fresh objects.
+
+``info`` explains and verifies the reward; it is privileged. ``info["emotion"]`` is exact whatever
+``emotion_obs`` says, and ``inner_thought`` may name the need the user perceived. A policy that
+is meant to work from observations alone must not read them.
 
 ## Arguments
 
 * ``difficulty``: a preset name (``"simple"``, ``"normal"``, ``"challenging"``), a level in
-  [0, 1], a mapping of axes (optionally with ``"preset"`` or ``"level"`` as the base), or a
-  ``Difficulty``. Default ``"normal"``. ``reset(options={"difficulty": ...})`` changes it for
-  this and every later episode (for curricula on running vector envs).
+  [0, 1], a mapping of axes, or a ``Difficulty``. Default ``"normal"``. A mapping changes the
+  axes it names on top of ``normal`` (also for the preset ids, whose default it replaces) unless
+  it names a base itself with ``"preset"`` or ``"level"``.
+  ``reset(options={"difficulty": ...})`` changes it for this and every later episode (for
+  curricula on running vector envs); there a mapping changes the named axes of the current
+  difficulty, and ``None`` keeps it.
 * ``split``: which shipped profiles to draw from: ``"train"`` (default), ``"test"``, ``"ood"``.
 * ``profiles``: instead of ``split``, a path to a JSON/YAML profile file or a sequence of
   ``Profile`` objects.
@@ -73,7 +81,7 @@ the user read it). At ``reset``: ``profile_id``, ``emotion``, ``state``, ``turn`
 * ``emotion_noise``: standard deviation in points of the noisy emotion observation (default 10).
 * ``max_reply_chars``: the longest reply accepted (default 2000 characters).
 * ``render_mode``: ``"ansi"`` (the transcript with an emotion bar per user turn, as a string) or
-  ``"human"`` (the same, printed).
+  ``"human"`` (printed as the conversation goes, each line once).
 
 Reset options: ``difficulty``, ``profile_id``.
 
@@ -94,8 +102,10 @@ Reset options: ``difficulty``, ``profile_id``.
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from numbers import Integral, Real
 from typing import Any
 
 import gymnasium as gym
@@ -139,16 +149,16 @@ class EmpathyEnv(gym.Env):
         _check_choice("reward_mode", reward_mode, REWARD_MODES)
         _check_choice("emotion_obs", emotion_obs, EMOTION_OBS_MODES)
         _check_choice("render_mode", render_mode, (None, *self.metadata["render_modes"]))
-        if isinstance(emotion_noise, bool) or not isinstance(emotion_noise, (int, float)) or not emotion_noise >= 0:
-            raise ValueError(f"emotion_noise must be a number >= 0 (points), got {emotion_noise!r}")
-        if isinstance(max_reply_chars, bool) or not isinstance(max_reply_chars, int) or max_reply_chars < 1:
+        if isinstance(emotion_noise, bool) or not isinstance(emotion_noise, Real) or not 0 <= emotion_noise < math.inf:
+            raise ValueError(f"emotion_noise must be a finite number >= 0 (points), got {emotion_noise!r}")
+        if isinstance(max_reply_chars, bool) or not isinstance(max_reply_chars, Integral) or max_reply_chars < 1:
             raise ValueError(f"max_reply_chars must be a positive integer, got {max_reply_chars!r}")
         self.profiles: tuple[Profile, ...] = _resolve_profiles(split, profiles)
         self._profiles_by_id = {profile.id: profile for profile in self.profiles}
         self.reward_mode = reward_mode
         self.emotion_obs = emotion_obs
         self.emotion_noise = float(emotion_noise)
-        self.max_reply_chars = max_reply_chars
+        self.max_reply_chars = int(max_reply_chars)
         self.render_mode = render_mode
 
         observation = {"text": spaces.Text(max_length=MAX_USER_CHARS, min_length=0, charset=CHARSET)}
@@ -161,7 +171,7 @@ class EmpathyEnv(gym.Env):
         self._user = ParametricUser()
         self._obs_rng: np.random.Generator | None = None
         self._render_rng: np.random.Generator | None = None
-        self._last_text = ""
+        self._printed_lines = 0
         self._ended_reason: str | None = None
         self._transcript: list[dict[str, Any]] = []
 
@@ -178,43 +188,51 @@ class EmpathyEnv(gym.Env):
         if len(action) > self.max_reply_chars:
             raise ValueError(
                 f"reply is {len(action)} characters long; the most allowed is max_reply_chars={self.max_reply_chars}")
-        return sanitize(action), {}
+        return sanitize(action, self.max_reply_chars), {}
 
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
         options = dict(options or {})
+        # Validate every option before anything changes: a bad reset leaves the running episode intact.
         unknown = sorted(set(options) - set(RESET_OPTIONS))
         if unknown:
             raise ValueError(f"unknown reset option(s) {unknown}; allowed options: {', '.join(RESET_OPTIONS)}")
-        # Validate everything before anything changes.
-        difficulty = make_difficulty(options["difficulty"]) if "difficulty" in options else self.difficulty
+        difficulty = self._difficulty_option(options.get("difficulty"))
+        chosen = self._profile_option(options["profile_id"]) if "profile_id" in options else None
+
+        super().reset(seed=seed)
         # Always draw the profile index and the side streams so that choosing a profile by id
-        # leaves the dynamics' random stream where it would otherwise be.
+        # leaves the user's random stream where it would otherwise be.
         index = int(self.np_random.integers(len(self.profiles)))
         obs_seed, render_seed = self.np_random.integers(2**63 - 1, size=2)
-        if "profile_id" in options:
-            profile_id = options["profile_id"]
-            if profile_id not in self._profiles_by_id:
-                raise ValueError(
-                    f"unknown profile_id {profile_id!r}: not among this env's {len(self.profiles)} profiles"
-                    f" (e.g. {', '.join(list(self._profiles_by_id)[:3])}, ...)")
-            profile = self._profiles_by_id[profile_id]
-        else:
-            profile = self.profiles[index]
-
+        profile = chosen if chosen is not None else self.profiles[index]
         self.difficulty = difficulty
         self._obs_rng = np.random.default_rng(int(obs_seed))
         self._render_rng = np.random.default_rng(int(render_seed))
         opening = sanitize(self._user.start(profile, difficulty, self.np_random), MAX_USER_CHARS)
-        self._last_text = opening
         self._ended_reason = None
         self._transcript = [{"speaker": "user", "text": opening, "emotion": difficulty.initial_emotion}]
+        self._printed_lines = 0
         info = {"profile_id": profile.id, "emotion": difficulty.initial_emotion,
                 "state": emotion_state(difficulty.initial_emotion), "turn": 0}
         if self.render_mode == "human":
             self.render()
         return self._observation(opening), info
+
+    def _difficulty_option(self, spec: DifficultyLike) -> Difficulty:
+        """The difficulty for the next episode: unchanged for None, a mapping changes the current one."""
+        if spec is None:
+            return self.difficulty
+        if isinstance(spec, Mapping):
+            return Difficulty.from_mapping(spec, base=self.difficulty)
+        return make_difficulty(spec)
+
+    def _profile_option(self, profile_id: Any) -> Profile:
+        if not isinstance(profile_id, str) or profile_id not in self._profiles_by_id:
+            raise ValueError(
+                f"unknown profile_id {profile_id!r}: not among this env's {len(self.profiles)} profiles"
+                f" (e.g. {', '.join(list(self._profiles_by_id)[:3])}, ...)")
+        return self._profiles_by_id[profile_id]
 
     def step(self, action: Any):
         if self._obs_rng is None:
@@ -225,7 +243,6 @@ class EmpathyEnv(gym.Env):
         reply, extra_info = self._reply_from_action(action)
         turn: UserTurn = self._user.respond(reply, self.np_random)
         text = sanitize(turn.text, MAX_USER_CHARS)
-        self._last_text = text
         self._transcript.append({"speaker": "agent", "text": reply})
         self._transcript.append({"speaker": "user", "text": text, "emotion": turn.emotion,
                                  "inner_thought": turn.inner_thought})
@@ -246,7 +263,6 @@ class EmpathyEnv(gym.Env):
             "reasons": list(turn.reasons),
             "appraisal": turn.appraisal.as_dict(),
             "cue": turn.cue,
-            "perceived_intention": turn.perceived_intention,
             "turn": self._user.turn,
             "reply": reply,
             **extra_info,
@@ -264,13 +280,12 @@ class EmpathyEnv(gym.Env):
         if self.render_mode is None:
             gym.logger.warn("render() called without a render_mode; pass render_mode='ansi' or 'human' to the env")
             return None
-        if self._obs_rng is None:
-            text = "(no conversation yet: call reset())"
-        else:
-            text = self._render_transcript()
+        lines = self._transcript_lines() if self._obs_rng is not None else ["(no conversation yet: call reset())"]
         if self.render_mode == "ansi":
-            return text
-        print(text, flush=True)
+            return "\n".join(lines)
+        # Human mode prints only what is new since the last call, like a chat scrolling by.
+        print("\n".join(lines[self._printed_lines:]), flush=True)
+        self._printed_lines = len(lines)
         return None
 
     # -- accessors -----------------------------------------------------------------------------
@@ -295,7 +310,7 @@ class EmpathyEnv(gym.Env):
         observation["turn"] = np.array([self._user.turn / self.difficulty.max_turns], dtype=np.float32)
         return observation
 
-    def _render_transcript(self) -> str:
+    def _transcript_lines(self) -> list[str]:
         profile = self._user.profile
         persona = profile.persona
         preset = next((name for name, value in PRESETS.items() if value == self.difficulty), "custom")
@@ -312,7 +327,7 @@ class EmpathyEnv(gym.Env):
                 lines.append(f"AGENT: {entry['text']}")
         if self._ended_reason is not None:
             lines.append(f"== ended: {self._ended_reason} ==")
-        return "\n".join(lines)
+        return lines
 
 
 def _check_choice(name: str, value: Any, allowed: Sequence[Any]) -> None:
@@ -330,4 +345,12 @@ def _resolve_profiles(split: str, profiles: str | os.PathLike | Sequence[Profile
     loaded = tuple(profiles)
     if not loaded or not all(isinstance(profile, Profile) for profile in loaded):
         raise ValueError("profiles must be a path to a profile file or a non-empty sequence of Profile objects")
-    return loaded
+    # Profiles built in code get the same validation as profiles read from a file.
+    checked = tuple(Profile.from_dict(profile.to_dict(), source="profiles argument", index=index)
+                    for index, profile in enumerate(loaded))
+    seen: dict[str, int] = {}
+    for index, profile in enumerate(checked):
+        if profile.id in seen:
+            raise ValueError(f"profiles argument: records {seen[profile.id]} and {index} share the id {profile.id!r}")
+        seen[profile.id] = index
+    return checked

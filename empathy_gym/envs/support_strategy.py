@@ -70,6 +70,8 @@ As in ``EmpathyEnv`` (``difficulty``, ``split``, ``profiles``, ``reward_mode``, 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from numbers import Integral
 from typing import Any
 
@@ -78,17 +80,27 @@ from gymnasium import spaces
 
 from empathy_gym._text import sanitize
 from empathy_gym.envs.support import EmpathyEnv
+from empathy_gym.model.difficulty import DifficultyLike
 from empathy_gym.model.rendering import StrategyRenderer
+from empathy_gym.profiles import Profile
 from empathy_gym.vocabulary import STRATEGIES
 
 
 class EmpathyStrategyEnv(EmpathyEnv):
     """A conversation with a simulated user; the agent picks a strategy. See the module docstring."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        if "max_reply_chars" in kwargs:
-            raise TypeError("EmpathyStrategyEnv renders its own replies and takes no max_reply_chars")
-        super().__init__(**kwargs)
+    def __init__(
+        self,
+        difficulty: DifficultyLike = "normal",
+        split: str = "train",
+        profiles: str | os.PathLike | Sequence[Profile] | None = None,
+        reward_mode: str = "delta",
+        emotion_obs: str = "exact",
+        emotion_noise: float = 10.0,
+        render_mode: str | None = None,
+    ) -> None:
+        super().__init__(difficulty=difficulty, split=split, profiles=profiles, reward_mode=reward_mode,
+                         emotion_obs=emotion_obs, emotion_noise=emotion_noise, render_mode=render_mode)
         self._renderer = StrategyRenderer()
 
     def _make_action_space(self) -> spaces.Space:

@@ -565,6 +565,10 @@ class Appraiser:
         self._topic_vocabulary = lru_cache(maxsize=1024)(self._analyse_topic_vocabulary)
         self._context_data = lru_cache(maxsize=256)(self._analyse_context)
 
+    def __reduce__(self):
+        # Its per-instance caches cannot be pickled; an unpickled env shares the process's appraiser.
+        return (shared_appraiser, ())
+
     # -- public ---------------------------------------------------------------------------
     def appraise(self, reply: str, context: DialogueContext) -> Appraisal:
         """Read ``reply`` given what the user said and heard so far (deterministic, side-effect free)."""
@@ -883,6 +887,8 @@ class Appraiser:
                 return 0.0
         if len(word) == 1:
             return 0.0 if word in ("a", "i") else 1.0
+        if len(word) > 20:  # before the stretch rule, which would read "aaaa..." as "a"
+            return 1.0
         if self._is_known(word, context):
             return 0.0
         stretched = _STRETCH.search(word)

@@ -30,8 +30,10 @@ One turn, read top to bottom in :meth:`ParametricUser.respond`:
    questions. ``inner_thought`` says in one sentence why the emotion moved.
 
 All randomness comes from the generator passed to :meth:`start` and :meth:`respond` (the env's
-``np_random``), drawn in a fixed order every turn, so the same seed and replies give the same
-transcript in any process.
+``np_random``). The dynamics draw the same six numbers from it every turn; what the user says is
+drawn from a separate speech stream seeded from it at :meth:`start`. So the same seed and replies
+give the same transcript in any process, and two policies played with one seed face the same
+misreadings and noise however differently the user phrased their answers.
 """
 
 from __future__ import annotations
@@ -165,12 +167,14 @@ class ParametricUser:
         self._appraiser = shared_appraiser()
         self._utterances = _shared_utterances()
         self._state: _State | None = None
+        self._speech_rng = np.random.default_rng(0)  # reseeded by every start()
 
     # -- conversation ----------------------------------------------------------------------
     def start(self, profile: Profile, difficulty: Difficulty, rng: np.random.Generator) -> str:
         """Begin a conversation with ``profile`` at ``difficulty``; returns the opening message."""
         character = self._tables.characteristics[profile.persona.main_characteristic]
         opening = self._utterances.opening(profile)
+        self._speech_rng = np.random.default_rng(int(rng.integers(2**63 - 1)))
         self._state = _State(
             profile=profile,
             difficulty=difficulty,
@@ -220,7 +224,7 @@ class ParametricUser:
         appraisal = self.appraise(reply)
         w = appraisal.strategy_weights
 
-        # Random draws, always all of them and in this order, so the stream stays aligned.
+        # The dynamics' draws: always these six, in this order, so the stream stays aligned.
         fidelity_draw, misread_draw, story_draw, cue_draw, explicit_draw = rng.random(5)
         noise_draw = rng.standard_normal()
 
@@ -250,7 +254,8 @@ class ParametricUser:
         # Loss: moves against the need, harmful moves and misconduct, scaled by fragility.
         severity = (0.5 + difficulty.fragility) * character["loss"]
         aversive_loss = AVERSIVE_LOSS * float(np.sum(w * hurts)) * severity
-        harmful_loss = HARMFUL_LOSS * float(np.sum(w * tables.harmful)) * severity
+        harmful_share = float(np.sum(w * tables.harmful))
+        harmful_loss = HARMFUL_LOSS * harmful_share * severity
         signals = {
             "repetition": repeating,
             "echo": appraisal.echo,
@@ -267,6 +272,7 @@ class ParametricUser:
 
         raw = (serve_gain + kind_gain - aversive_loss - harmful_loss - sum(misconduct.values())
                - empty_loss - drift + difficulty.noise * NOISE_SD * noise_draw)
+        felt = raw  # the reaction shows what the person felt, before the clamp and the 0..100 bounds
         if difficulty.max_delta is not None:
             raw = float(np.clip(raw, -difficulty.max_delta, difficulty.max_delta))
         emotion = clip_emotion(state.emotion + raw)
@@ -275,13 +281,13 @@ class ParametricUser:
 
         # Trust grows with listening and falls with harm and misconduct.
         listening = float(np.sum(w * tables.trust_building)) * quality
-        harm = float(np.sum(w * tables.harmful)) + 0.5 * float(np.sum(w * hurts)) + appraisal.hostility + appraisal.injection + appraisal.garbled
+        harm = harmful_share + 0.5 * float(np.sum(w * hurts)) + appraisal.hostility + appraisal.injection + appraisal.garbled
         trust = float(np.clip(state.trust + TRUST_GAIN * character["trust_rate"] * listening - TRUST_LOSS * harm, 0.0, 1.0))
         usage = state.usage * FATIGUE_RECOVERY + w
 
         reasons = self._reasons(
             appraisal, serve_gain, kind_gain, aversive_loss, harmful_loss, misconduct, empty_loss,
-            w, serves, untargeted, gate, difficulty, perceived_row != true_row, true_row)
+            w, serves, untargeted, gate, difficulty, perceived_row != true_row, true_row, focus)
 
         # Speech: story progress and cues come more readily after genuine questions.
         ended = emotion >= RESOLVED_AT or emotion < QUITS_BELOW
@@ -293,7 +299,7 @@ class ParametricUser:
         cue = "none"
         if not ended and cue_draw < cue_probability:
             cue = "explicit" if explicit_draw < openness else "implicit"
-        reaction = _reaction(delta, appraisal)
+        reaction = _reaction(felt, appraisal)
         outcome = TurnOutcome(
             delta=delta,
             emotion=emotion,
@@ -305,14 +311,14 @@ class ParametricUser:
             expressiveness=openness * character["expressiveness"],
             turn=state.turn + 1,
         )
-        text = self._utterances.reply(profile, outcome, rng)
+        text = self._utterances.reply(profile, outcome, self._speech_rng)
         dominant = appraisal.dominant_strategy
         thought = self._utterances.inner_thought(
             reasons,
             profile=profile,
             perceived_intention=INTENTIONS[perceived_row],
             strategy_phrase=tables.gerunds[dominant] if dominant is not None else "saying that",
-            rng=rng,
+            rng=self._speech_rng,
         )
 
         # Commit the whole new state at once.
@@ -363,8 +369,10 @@ class ParametricUser:
         difficulty: Difficulty,
         misread: bool,
         true_row: int,
+        focus: float,
     ) -> tuple[str, ...]:
-        """REASONS codes ordered by how much each moved the emotion this turn."""
+        """The two REASONS codes of largest weight: points a cause moved the emotion this turn or,
+        for what-if causes (not_what_i_need, too_soon, misread, irrelevant), points it withheld."""
         weights: dict[str, float] = {
             "served_need": serve_gain,
             "aversive": aversive_loss,
@@ -389,18 +397,18 @@ class ParametricUser:
             weights["too_soon"] = SERVE_GAIN * premature * (1.0 - gate.min())
         if misread and float(np.sum(w * self._tables.serves[true_row])) > 0.3:
             weights["misread"] = SERVE_GAIN * float(np.sum(w * self._tables.serves[true_row]))
-        if appraisal.relevance < 0.1 and appraisal.n_words > 3:
-            weights["irrelevant"] = 1.0
+        # Credit lost because the reply ignored what the person said.
+        weights["irrelevant"] = (serve_gain + kind_gain) * (1.0 - focus) / focus if appraisal.relevance < 0.1 else 0.0
         ranked = sorted(((value, name) for name, value in weights.items() if value > 0.5), key=lambda item: -item[0])
         # A reply that moved nothing at all simply was not what this person needed.
         return tuple(name for _, name in ranked[:2]) or ("not_what_i_need",)
 
 
-def _reaction(delta: int, appraisal: Appraisal) -> str:
+def _reaction(felt: float, appraisal: Appraisal) -> str:
     if appraisal.injection > 0.5 or appraisal.garbled > 0.5:
         return "confused"
     for threshold, name in REACTION_THRESHOLDS:
-        if delta >= threshold:
+        if felt >= threshold:
             return name
     return "very_negative"
 

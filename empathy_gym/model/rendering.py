@@ -105,6 +105,10 @@ class StrategyRenderer:
         self._appraiser = shared_appraiser()
         self._details_cached = lru_cache(maxsize=1024)(self._find_details)
 
+    def __reduce__(self):
+        # Its per-instance cache cannot be pickled; it holds nothing a fresh renderer lacks.
+        return (StrategyRenderer, ())
+
     # -- public ---------------------------------------------------------------------------
     def templates(self, strategy: int | str) -> tuple[str, ...]:
         """All templates of ``strategy`` (an index into STRATEGIES or its name)."""

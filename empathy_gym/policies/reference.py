@@ -16,7 +16,8 @@ intention and the user's trust); the other policies ignore it. Randomised polici
   then reflects feelings), reads the user's words for cues about what they need, credits or blames
   each guess by how the emotion moved, and then serves the best guess while varying its moves.
   It knows which moves meet which need (the same table the simulator uses: common sense written
-  down), but not which need this person has.
+  down), but not which need this person has, and it sees the emotion only through the observation
+  (noisy or hidden if the env says so), never through ``info``.
 * :class:`OraclePolicy`: the upper reference. It reads the hidden intention and the user's trust,
   builds trust first when its serving move needs it, and alternates serving moves with the kindest
   harmless move to avoid diminishing returns.
@@ -52,6 +53,11 @@ def _serving_table() -> dict[str, tuple[int, ...]]:
 def _hurting_table() -> dict[str, frozenset[int]]:
     model = read_json("user_model.json")["intentions"]
     return {intention: frozenset(STRATEGY_INDEX[s] for s in model[intention]["hurts"]) for intention in INTENTIONS}
+
+
+def _observed_emotion(observation: dict[str, Any]) -> float | None:
+    """The emotion as the observation shows it (None when the env hides it); never the privileged info."""
+    return float(observation["emotion"][0]) if "emotion" in observation else None
 
 
 def _as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
@@ -121,13 +127,13 @@ class HeuristicPolicy:
         self._belief = np.zeros(len(INTENTIONS))
         self._history = []
         self._last_guess = None
-        self._last_emotion = info.get("emotion")
+        self._last_emotion = _observed_emotion(observation)
         self._read_cues(observation["text"])
 
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int:
         if self._history:
             self._read_cues(observation["text"])
-            self._learn_from_reaction(info)
+            self._learn_from_reaction(_observed_emotion(observation))
         turn = len(self._history)
         if turn == 0:
             action = STRATEGY_INDEX["open_question"]
@@ -144,15 +150,10 @@ class HeuristicPolicy:
             hits = sum(1 for pattern in self._cue_patterns[intention] if pattern.search(text))
             self._belief[row] += self.CUE_WEIGHT * hits
 
-    def _learn_from_reaction(self, info: dict[str, Any]) -> None:
-        emotion = info.get("emotion")
-        if emotion is None or self._last_emotion is None:
-            self._last_emotion = emotion
-            return
-        change = float(emotion) - float(self._last_emotion)
+    def _learn_from_reaction(self, emotion: float | None) -> None:
+        if emotion is not None and self._last_emotion is not None and self._last_guess is not None:
+            self._belief[self._last_guess] += self.FEEDBACK_WEIGHT * (emotion - self._last_emotion)
         self._last_emotion = emotion
-        if self._last_guess is not None:
-            self._belief[self._last_guess] += self.FEEDBACK_WEIGHT * change
 
     def _serve_best_guess(self) -> int:
         # Ties (no evidence yet) are broken by trying guesses not yet tried, in a fixed order.

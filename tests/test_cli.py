@@ -1,0 +1,36 @@
+"""The empathy-gym command line."""
+
+import json
+
+import pytest
+
+from empathy_gym.cli import main
+
+
+def test_references_prints_a_table_and_writes_json(tmp_path, capsys):
+    out = tmp_path / "scores.json"
+    assert main(["references", "--presets", "normal", "--policies", "random", "oracle", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "| oracle |" in printed and "| random |" in printed
+    scores = json.loads(out.read_text())["scores"]["normal"]
+    assert scores["oracle"]["mean_final_emotion"] > scores["random"]["mean_final_emotion"]
+
+
+def test_demo_prints_a_transcript(capsys):
+    assert main(["demo", "--policy", "oracle", "--seed", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "AGENT:" in out and "USER  [" in out and "== ended:" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["references", "--seeds", "0"],
+    ["references", "--policies", "nobody"],
+    ["demo", "--policy", "nobody"],
+    ["demo", "--difficulty", "2"],
+    ["demo", "--profile-id", "nobody"],
+])
+def test_bad_arguments_end_in_a_usage_error_not_a_traceback(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "error:" in capsys.readouterr().err
