@@ -216,3 +216,17 @@ def test_inner_thought_explains_a_harmful_move():
     env.reset(seed=0)
     info = env.step(STRATEGIES.index("blame"))[4]
     assert info["reasons"][0] == "harmful" and info["inner_thought"]
+
+
+def test_broken_user_model_tables_fail_loudly_naming_the_key(monkeypatch):
+    from empathy_gym.model import parametric
+
+    broken = read_json("user_model.json")
+    broken["intentions"]["venting"]["serves"] = ["hugging"]
+    with pytest.raises(ValueError, match=r"intentions\.venting\.serves.*hugging"):
+        parametric._check_user_model(broken)
+    broken = read_json("user_model.json")
+    del broken["characteristics"]["passive"]["drift"]
+    with pytest.raises(ValueError, match=r"characteristics\.passive.*drift"):
+        parametric._check_user_model(broken)
+    parametric._check_user_model(read_json("user_model.json"))

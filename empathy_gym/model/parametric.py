@@ -86,7 +86,7 @@ REACTION_THRESHOLDS = ((7, "very_positive"), (3, "positive"), (-2, "neutral"), (
 
 
 @dataclass(frozen=True)
-class _Tables:
+class UserModelTables:
     """The user-model tables of ``user_model.json`` as arrays indexed like STRATEGIES/INTENTIONS."""
 
     serves: np.ndarray  # (intentions, strategies) bool
@@ -100,8 +100,10 @@ class _Tables:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> _Tables:
+def user_model_tables() -> UserModelTables:
+    """The validated tables of ``user_model.json`` (which moves serve or hurt each need, and more)."""
     model = read_json("user_model.json")
+    _check_user_model(model)
     index = {name: i for i, name in enumerate(STRATEGIES)}
     serves = np.zeros((len(INTENTIONS), len(STRATEGIES)), dtype=bool)
     hurts = np.zeros_like(serves)
@@ -110,7 +112,7 @@ def _tables() -> _Tables:
         hurts[row, [index[s] for s in model["intentions"][intention]["hurts"]]] = True
     harmful = np.array([s in HARMFUL_STRATEGIES for s in STRATEGIES])
     strategies = read_json("strategies.json")
-    return _Tables(
+    return UserModelTables(
         serves=serves,
         hurts=hurts,
         kindness=np.array([model["kindness"][s] for s in STRATEGIES]),
@@ -120,6 +122,39 @@ def _tables() -> _Tables:
         characteristics={c: model["characteristics"][c] for c in CHARACTERISTICS},
         gerunds=tuple(strategies[s]["gerund"] for s in STRATEGIES),
     )
+
+
+_CHARACTERISTIC_KEYS = ("gain", "loss", "drift", "initial_trust", "trust_rate", "cue_rate", "expressiveness")
+
+
+def _check_user_model(model: dict) -> None:
+    """Fail loudly, naming the key, if the user-model tables are incomplete or inconsistent."""
+    def fail(where: str, problem: str) -> None:
+        raise ValueError(f"user_model.json: {where}: {problem}")
+
+    for intention in INTENTIONS:
+        spec = model.get("intentions", {}).get(intention)
+        if spec is None:
+            fail(f"intentions.{intention}", "missing")
+        for key in ("serves", "hurts"):
+            unknown = sorted(set(spec.get(key, ())) - set(STRATEGIES))
+            if unknown or not spec.get(key):
+                fail(f"intentions.{intention}.{key}", f"needs strategies from {', '.join(STRATEGIES)}; got {unknown or 'none'}")
+        if set(spec["serves"]) & set(spec["hurts"]):
+            fail(f"intentions.{intention}", "a strategy cannot both serve and hurt")
+    for strategy in STRATEGIES:
+        value = model.get("kindness", {}).get(strategy)
+        if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            fail(f"kindness.{strategy}", f"expected a number in [0, 1], got {value!r}")
+    for key in ("trust_building", "needs_trust"):
+        names = [k for k in model.get(key, ()) if k != "about"]
+        if set(names) - set(STRATEGIES):
+            fail(key, f"unknown strategies {sorted(set(names) - set(STRATEGIES))}")
+    for characteristic in CHARACTERISTICS:
+        spec = model.get("characteristics", {}).get(characteristic, {})
+        missing = [k for k in _CHARACTERISTIC_KEYS if not isinstance(spec.get(k), (int, float))]
+        if missing:
+            fail(f"characteristics.{characteristic}", f"missing numbers {missing}")
 
 
 @dataclass(frozen=True)
@@ -163,7 +198,7 @@ class ParametricUser:
     """
 
     def __init__(self) -> None:
-        self._tables = _tables()
+        self._tables = user_model_tables()
         self._appraiser = shared_appraiser()
         self._utterances = _shared_utterances()
         self._state: _State | None = None

@@ -32,6 +32,7 @@ import gymnasium as gym
 import numpy as np
 
 from empathy_gym.data import read_json
+from empathy_gym.model.parametric import user_model_tables
 from empathy_gym.vocabulary import INTENTIONS, STRATEGIES, STRATEGY_INDEX
 
 
@@ -46,13 +47,13 @@ class Policy(Protocol):
 
 
 def _serving_table() -> dict[str, tuple[int, ...]]:
-    model = read_json("user_model.json")["intentions"]
-    return {intention: tuple(STRATEGY_INDEX[s] for s in model[intention]["serves"]) for intention in INTENTIONS}
+    serves = user_model_tables().serves
+    return {intention: tuple(int(a) for a in np.flatnonzero(serves[row])) for row, intention in enumerate(INTENTIONS)}
 
 
 def _hurting_table() -> dict[str, frozenset[int]]:
-    model = read_json("user_model.json")["intentions"]
-    return {intention: frozenset(STRATEGY_INDEX[s] for s in model[intention]["hurts"]) for intention in INTENTIONS}
+    hurts = user_model_tables().hurts
+    return {intention: frozenset(int(a) for a in np.flatnonzero(hurts[row])) for row, intention in enumerate(INTENTIONS)}
 
 
 def _observed_emotion(observation: dict[str, Any]) -> float | None:
@@ -177,7 +178,7 @@ class OraclePolicy:
     def __init__(self) -> None:
         self._serving = _serving_table()
         self._hurting = _hurting_table()
-        self._needs_trust = frozenset(STRATEGY_INDEX[s] for s in read_json("user_model.json")["needs_trust"])
+        self._needs_trust = frozenset(int(a) for a in np.flatnonzero(user_model_tables().needs_trust))
         self._user = None
         self._intention = INTENTIONS[0]
         self._history: list[int] = []
