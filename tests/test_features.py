@@ -1,0 +1,86 @@
+"""Featuriser wrappers: fixed-size float observations for neural-network policies."""
+
+import subprocess
+import sys
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from gymnasium.wrappers import FlattenObservation
+
+import empathy_gym  # noqa: F401
+from empathy_gym.wrappers import DialogueHistory, HashedTextFeatures
+
+
+@pytest.mark.filterwarnings("ignore:.*different from the unwrapped version")
+@pytest.mark.parametrize("env_id", ["EmpathyGym/SupportStrategy-v0", "EmpathyGym/Support-v0"])
+def test_featurised_envs_pass_the_gymnasium_checker(env_id):
+    env = HashedTextFeatures(DialogueHistory(gym.make(env_id)), n_features=64)
+    check_env(env)
+    flat = FlattenObservation(env)
+    obs, _ = flat.reset(seed=0)
+    assert obs.dtype == np.float32 and obs in flat.observation_space
+
+
+def test_text_is_replaced_by_a_normalised_vector_and_boxes_are_kept():
+    env = HashedTextFeatures(gym.make("EmpathyGym/SupportStrategy-v0"), n_features=128)
+    obs, _ = env.reset(seed=1)
+    assert obs["text"].shape == (128,) and np.linalg.norm(obs["text"]) == pytest.approx(1.0)
+    assert set(obs) == {"text", "emotion", "turn"}
+    assert obs in env.observation_space
+
+
+def test_bigrams_tell_apart_texts_with_the_same_words():
+    wrapper = HashedTextFeatures(gym.make("EmpathyGym/Support-v0"), ngrams=(1, 2))
+    words_only = HashedTextFeatures(gym.make("EmpathyGym/Support-v0"), ngrams=(1,))
+    a, b = "it was not my fault", "my fault it was not"
+    assert np.array_equal(words_only.featurise(a), words_only.featurise(b))
+    assert not np.array_equal(wrapper.featurise(a), wrapper.featurise(b))
+
+
+def test_empty_text_gives_a_zero_vector():
+    wrapper = HashedTextFeatures(gym.make("EmpathyGym/Support-v0"), n_features=16)
+    assert not wrapper.featurise("").any()
+
+
+def test_hashing_is_the_same_in_another_process_whatever_the_hash_seed():
+    code = ("import gymnasium as gym, empathy_gym; from empathy_gym.wrappers import HashedTextFeatures;"
+            "w = HashedTextFeatures(gym.make('EmpathyGym/Support-v0'), n_features=32);"
+            "print(w.featurise('I keep going over what I did wrong').tolist())")
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout for seed in ("1", "2")}
+    assert len(outputs) == 1
+
+
+def test_history_tracks_strategy_shares_and_recent_emotions():
+    env = DialogueHistory(gym.make("EmpathyGym/SupportStrategy-v0"), emotion_window=3)
+    obs, info = env.reset(seed=0)
+    assert not obs["strategy_shares"].any()
+    assert np.allclose(obs["emotion_history"], [info["emotion"] / 100] * 3)
+    emotions = [info["emotion"]]
+    for action in (2, 2, 0):
+        obs, _, _, _, info = env.step(action)
+        emotions.append(info["emotion"])
+    assert obs["strategy_shares"][2] == pytest.approx(2 / 3) and obs["strategy_shares"][0] == pytest.approx(1 / 3)
+    assert np.allclose(obs["emotion_history"], np.array(emotions[-3:]) / 100)
+    obs, _ = env.reset(seed=1)
+    assert not obs["strategy_shares"].any()
+
+
+def test_history_skips_what_the_env_does_not_show():
+    text_env = DialogueHistory(gym.make("EmpathyGym/Support-v0", emotion_obs="hidden"))
+    assert "strategy_shares" not in text_env.observation_space.spaces
+    assert "emotion_history" not in text_env.observation_space.spaces
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"n_features": 1}, ["n_features"]),
+    ({"ngrams": ()}, ["ngrams"]),
+    ({"key": "words"}, ["'words'", "Text"]),
+])
+def test_bad_featuriser_arguments_raise(kwargs, words):
+    with pytest.raises(ValueError) as raised:
+        HashedTextFeatures(gym.make("EmpathyGym/Support-v0"), **kwargs)
+    for word in words:
+        assert word in str(raised.value)
