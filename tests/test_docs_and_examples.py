@@ -32,3 +32,13 @@ def test_readme_has_exactly_two_setup_commands_and_the_ci_runs_the_test_one():
 def test_example_runs(example, capsys):
     runpy.run_path(str(example), run_name="__main__")
     assert capsys.readouterr().out
+
+
+def test_readme_python_blocks_run_in_order(capsys):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    assert len(blocks) >= 2
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert "AGENT:" in capsys.readouterr().out
