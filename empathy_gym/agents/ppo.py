@@ -1,0 +1,555 @@
+"""PPO reference agent for the strategy environments, in the spirit of CleanRL's single-file ``ppo.py``.
+
+What it is
+----------
+Proximal Policy Optimisation (Schulman et al., 2017) with an MLP actor and critic, trained on a
+vector of ``EmpathyGym/SupportStrategy-v0``-style environments (``Discrete`` strategy actions).
+The dialogue observation is turned into numbers by the package's featurisers, exactly as
+:mod:`empathy_gym.wrappers.features` documents::
+
+    env = gym.make(env_id, difficulty=...)
+    env = FlattenObservation(HashedTextFeatures(DialogueHistory(env), n_features=...))
+
+The module reads top to bottom: configuration (:class:`PPOConfig`), env setup (:func:`make_env`),
+the network (:class:`Agent`), GAE (:func:`compute_gae`), the training loop (:func:`train`:
+rollout, update, logging), and an adapter (:class:`PPOPolicy`) that lets
+:func:`empathy_gym.evaluation.evaluate` play a trained agent on the raw environment.
+
+How to run it
+-------------
+Install the extra (``pip install "empathy_gym[train]"``), then::
+
+    from empathy_gym.agents.ppo import PPOConfig, PPOPolicy, train
+    from empathy_gym.evaluation import evaluate
+
+    config = PPOConfig(difficulty="simple", total_steps=20_000)
+    result = train(config, log_dir="runs/ppo")           # CSV (+ TensorBoard if installed)
+    policy = PPOPolicy(result["agent"], config)
+    records, summary = evaluate(policy, difficulty="simple", split="test")
+
+or ``python -m empathy_gym.agents.ppo`` for a default run (see ``examples/train_ppo.py``).
+
+Implementation details it follows (Huang et al., "The 37 Implementation Details of PPO")
+-----------------------------------------------------------------------------------------
+* Vectorised envs (``SyncVectorEnv``: ``AsyncVectorEnv``'s shared memory garbles Text) with a
+  rolling next observation, and ``AutoresetMode.SAME_STEP``: when an episode ends, the returned
+  observation is already the next episode's first one and the last observation of the finished
+  episode is in ``infos["final_obs"]`` (mask ``infos["_final_obs"]``); the finished episode's info
+  is in ``infos["final_info"]`` (``final_emotion``, ``reason``, masked by ``_final_emotion`` ...).
+  No step of the rollout is a wasted reset step (the NEXT_STEP pitfall).
+* GAE(lambda) that bootstraps through time-limit truncation with the critic's value of the final
+  observation, and not through termination (resolved / quit): :func:`compute_gae`.
+* Orthogonal initialisation (gain sqrt(2) for hidden layers, 0.01 for the policy head, 1.0 for the
+  value head), zero biases; Adam with ``eps=1e-5``; linear learning-rate annealing.
+* Several epochs of shuffled minibatches; per-minibatch advantage normalisation; clipped
+  surrogate objective; clipped value loss; entropy bonus; global gradient-norm clipping; optional
+  early stop at ``target_kl``.
+* Diagnostics per update: policy loss, value loss, entropy, approx KL ((r - 1) - log r
+  estimator), clip fraction, explained variance, steps per second, plus the episode outcomes
+  (mean return, mean final emotion, success rate = ``reason == "resolved"``, failure rate =
+  ``reason == "quit"``).
+* Deterministic on CPU for a given seed: torch's generator and the envs (``envs.reset(seed=seed)``)
+  are seeded, actions are sampled by torch from a seeded generator, minibatches are shuffled by a
+  seeded numpy generator, and ``torch.use_deterministic_algorithms(True)`` is on during training.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+try:
+    import torch
+    from torch import nn
+    from torch.distributions import Categorical
+except ImportError as error:  # pragma: no cover - exercised only without torch
+    raise ImportError(
+        'empathy_gym.agents.ppo needs torch: pip install "empathy_gym[train]"'
+    ) from error
+
+import empathy_gym  # noqa: F401  (registers the EmpathyGym/ ids)
+from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures
+
+#: The columns of the per-update CSV log, in order.
+LOG_COLUMNS: tuple[str, ...] = (
+    "update",
+    "global_step",
+    "learning_rate",
+    "policy_loss",
+    "value_loss",
+    "entropy",
+    "approx_kl",
+    "clip_fraction",
+    "explained_variance",
+    "sps",
+    "episodes",
+    "mean_episode_return",
+    "mean_final_emotion",
+    "success_rate",
+    "failure_rate",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PPOConfig:
+    """Every hyperparameter of a run, with CleanRL's published defaults where they apply.
+
+    Args:
+        env_id: a strategy environment id (``Discrete`` actions).
+        difficulty: the env's difficulty (preset name, level, mapping or ``Difficulty``).
+        split: which shipped profiles to train on (``"train"``; evaluate on ``"test"``).
+        seed: seeds torch, numpy, action sampling and the envs.
+        num_envs: parallel environments in the ``SyncVectorEnv``.
+        num_steps: steps per environment per rollout (batch = num_envs * num_steps).
+        total_steps: environment steps in the whole run (rounded down to whole updates, at least one).
+        learning_rate: Adam's initial learning rate.
+        anneal_lr: decay the learning rate linearly to 0 over the run.
+        gamma: discount factor.
+        gae_lambda: the lambda of GAE(lambda).
+        num_minibatches: minibatches per epoch.
+        update_epochs: passes over each rollout.
+        norm_adv: normalise the advantages within each minibatch.
+        clip_coef: the surrogate clipping range epsilon.
+        clip_vloss: clip the value loss around the old values (with ``clip_coef``).
+        ent_coef: entropy bonus coefficient.
+        vf_coef: value loss coefficient.
+        max_grad_norm: global gradient-norm clip.
+        target_kl: stop the update's epochs early when approx KL exceeds this (None: never).
+        hidden_sizes: widths of the hidden layers of the actor and of the critic (tanh).
+        n_features: length of the hashed text vector (:class:`HashedTextFeatures`).
+        emotion_window: observed emotions kept by :class:`DialogueHistory`.
+        torch_threads: ``torch.set_num_threads`` during training (1: small nets, reproducible).
+    """
+
+    env_id: str = "EmpathyGym/SupportStrategy-v0"
+    difficulty: Any = "normal"
+    split: str = "train"
+    seed: int = 1
+    num_envs: int = 8
+    num_steps: int = 128
+    total_steps: int = 200_000
+    learning_rate: float = 2.5e-4
+    anneal_lr: bool = True
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    num_minibatches: int = 4
+    update_epochs: int = 4
+    norm_adv: bool = True
+    clip_coef: float = 0.2
+    clip_vloss: bool = True
+    ent_coef: float = 0.01
+    vf_coef: float = 0.5
+    max_grad_norm: float = 0.5
+    target_kl: float | None = None
+    hidden_sizes: tuple[int, ...] = (64, 64)
+    n_features: int = 512
+    emotion_window: int = 4
+    torch_threads: int = 1
+
+    @property
+    def batch_size(self) -> int:
+        return self.num_envs * self.num_steps
+
+    @property
+    def minibatch_size(self) -> int:
+        return self.batch_size // self.num_minibatches
+
+    @property
+    def num_updates(self) -> int:
+        return max(1, self.total_steps // self.batch_size)
+
+
+# --------------------------------------------------------------------------------------------
+# Environment setup
+# --------------------------------------------------------------------------------------------
+def featurise(env: gym.Env, config: PPOConfig) -> gym.Env:
+    """The featuriser stack used for training and evaluation: history, hashed text, flatten."""
+    env = DialogueHistory(env, emotion_window=config.emotion_window)
+    env = HashedTextFeatures(env, n_features=config.n_features)
+    return gym.wrappers.FlattenObservation(env)
+
+
+def make_env(config: PPOConfig, index: int = 0) -> gym.Env:
+    """One featurised, flattened training env (``index`` is its place in the vector; seeds come from reset)."""
+    del index  # every env is built alike; envs.reset(seed=seed) gives env i the seed seed + i
+    return featurise(gym.make(config.env_id, difficulty=config.difficulty, split=config.split), config)
+
+
+# --------------------------------------------------------------------------------------------
+# Agent
+# --------------------------------------------------------------------------------------------
+def layer_init(layer: nn.Linear, std: float = math.sqrt(2), bias_const: float = 0.0) -> nn.Linear:
+    """Orthogonal weights with gain ``std`` and constant bias."""
+    nn.init.orthogonal_(layer.weight, std)
+    nn.init.constant_(layer.bias, bias_const)
+    return layer
+
+
+def _mlp(n_in: int, hidden: tuple[int, ...], n_out: int, out_std: float) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for width in hidden:
+        layers += [layer_init(nn.Linear(n_in, width)), nn.Tanh()]
+        n_in = width
+    layers.append(layer_init(nn.Linear(n_in, n_out), std=out_std))
+    return nn.Sequential(*layers)
+
+
+class Agent(nn.Module):
+    """Separate MLP actor (categorical over strategies) and critic on the flat feature vector."""
+
+    def __init__(self, n_observations: int, n_actions: int, hidden_sizes: tuple[int, ...] = (64, 64)) -> None:
+        super().__init__()
+        self.critic = _mlp(n_observations, tuple(hidden_sizes), 1, out_std=1.0)
+        self.actor = _mlp(n_observations, tuple(hidden_sizes), n_actions, out_std=0.01)
+
+    def get_value(self, x: torch.Tensor) -> torch.Tensor:
+        return self.critic(x).squeeze(-1)
+
+    def get_action_and_value(
+        self, x: torch.Tensor, action: torch.Tensor | None = None, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Sample (or score) actions: ``(action, log_prob, entropy, value)``."""
+        logits = self.actor(x)
+        probs = Categorical(logits=logits)
+        if action is None:
+            # Sample through torch with an explicit generator so runs are reproducible.
+            action = torch.multinomial(probs.probs, 1, generator=generator).squeeze(-1)
+        return action, probs.log_prob(action), probs.entropy(), self.get_value(x)
+
+    @torch.no_grad()
+    def act(self, obs_batch: Any, greedy: bool = True, generator: torch.Generator | None = None) -> np.ndarray:
+        """Actions for a batch of flat observations: the most likely ones, or sampled (``greedy=False``)."""
+        x = torch.as_tensor(np.asarray(obs_batch, dtype=np.float32))
+        if greedy:
+            return self.actor(x).argmax(dim=-1).numpy()
+        return self.get_action_and_value(x, generator=generator)[0].numpy()
+
+
+# --------------------------------------------------------------------------------------------
+# Generalised advantage estimation
+# --------------------------------------------------------------------------------------------
+def compute_gae(
+    rewards: np.ndarray,
+    values: np.ndarray,
+    terminated: np.ndarray,
+    truncated: np.ndarray,
+    final_values: np.ndarray,
+    next_value: np.ndarray,
+    gamma: float,
+    gae_lambda: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """GAE(lambda) advantages and returns for a ``(T, N)`` rollout; a pure function.
+
+    Args:
+        rewards, values: ``r_t`` and ``V(s_t)`` of each step.
+        terminated: the episode ended at step t for real (resolved / quit): no bootstrap.
+        truncated: the episode hit its turn budget at step t: bootstrap with ``final_values[t]``.
+        final_values: ``V`` of the final observation of the episode that ended at step t (read only
+            where ``truncated``); with SAME_STEP autoreset ``values[t + 1]`` is a new episode's.
+        next_value: ``V`` of the observation after the last step (shape ``(N,)``).
+
+    An episode end cuts the lambda-chain in both cases; they differ only in the one-step target.
+    """
+    rewards = np.asarray(rewards, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    terminated = np.asarray(terminated, dtype=bool)
+    truncated = np.asarray(truncated, dtype=bool) & ~terminated
+    final_values = np.asarray(final_values, dtype=np.float64)
+    advantages = np.zeros_like(rewards)
+    last_gae = np.zeros(rewards.shape[1:], dtype=np.float64)
+    for t in reversed(range(rewards.shape[0])):
+        following = np.asarray(next_value, dtype=np.float64) if t == rewards.shape[0] - 1 else values[t + 1]
+        bootstrap = np.where(terminated[t], 0.0, np.where(truncated[t], final_values[t], following))
+        delta = rewards[t] + gamma * bootstrap - values[t]
+        continues = ~(terminated[t] | truncated[t])
+        last_gae = delta + gamma * gae_lambda * continues * last_gae
+        advantages[t] = last_gae
+    return advantages, advantages + values
+
+
+# --------------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------------
+def _seed_everything(seed: int) -> None:
+    # torch's global generator initialises the network weights; numpy randomness uses explicit generators.
+    torch.manual_seed(seed)
+
+
+def _explained_variance(predicted: np.ndarray, target: np.ndarray) -> float:
+    variance = np.var(target)
+    return float("nan") if variance == 0 else float(1.0 - np.var(target - predicted) / variance)
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else float("nan")
+
+
+def train(config: PPOConfig, log_dir: str | Path | None = None) -> dict[str, Any]:
+    """Train a PPO agent; return the final update's metrics (the :data:`LOG_COLUMNS`) and more.
+
+    The returned dict holds every column of the last update, ``"history"`` (one dict per update),
+    ``"agent"`` (the trained :class:`Agent`, in eval mode) and ``"config"``. With ``log_dir``, it
+    writes ``log_dir/progress.csv`` (one row per update) and, when the ``tensorboard`` package is
+    importable, TensorBoard scalars to ``log_dir``.
+    """
+    # ---- seeding and determinism ----
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(config.torch_threads)
+    torch.use_deterministic_algorithms(True)
+    _seed_everything(config.seed)
+    sampler = torch.Generator().manual_seed(config.seed)
+    shuffler = np.random.default_rng(config.seed)
+
+    # ---- logging ----
+    csv_file = writer = None
+    if log_dir is not None:
+        log_dir = Path(log_dir)
+        log_dir.mkdir(parents=True, exist_ok=True)
+        csv_file = open(log_dir / "progress.csv", "w", newline="", encoding="utf-8")
+        csv_writer = csv.DictWriter(csv_file, fieldnames=LOG_COLUMNS)
+        csv_writer.writeheader()
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            writer = SummaryWriter(str(log_dir))
+            writer.add_text("hyperparameters", "\n".join(f"{k}: {v}" for k, v in asdict(config).items()))
+        except ImportError:
+            writer = None
+
+    # ---- env setup ----
+    envs = gym.vector.SyncVectorEnv(
+        [lambda i=i: make_env(config, i) for i in range(config.num_envs)],
+        autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
+    )
+    if not isinstance(envs.single_action_space, spaces.Discrete):
+        raise ValueError(f"PPO here needs Discrete actions; {config.env_id} has {envs.single_action_space}")
+    n_obs = int(np.prod(envs.single_observation_space.shape))
+    agent = Agent(n_obs, int(envs.single_action_space.n), config.hidden_sizes)
+    optimizer = torch.optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
+
+    # ---- rollout storage ----
+    T, N = config.num_steps, config.num_envs
+    obs = torch.zeros((T, N, n_obs))
+    actions = torch.zeros((T, N), dtype=torch.long)
+    logprobs = torch.zeros((T, N))
+    rewards = np.zeros((T, N))
+    values = np.zeros((T, N))
+    terminations = np.zeros((T, N), dtype=bool)
+    truncations = np.zeros((T, N), dtype=bool)
+    final_values = np.zeros((T, N))
+
+    history: list[dict[str, float]] = []
+    global_step = 0
+    start_time = time.perf_counter()
+    next_obs = torch.as_tensor(envs.reset(seed=config.seed)[0], dtype=torch.float32)
+    running_return = np.zeros(N)
+    try:
+        for update in range(1, config.num_updates + 1):
+            # Linear annealing: the learning rate falls to 0 at the end of the run.
+            if config.anneal_lr:
+                frac = 1.0 - (update - 1.0) / config.num_updates
+                optimizer.param_groups[0]["lr"] = frac * config.learning_rate
+            episode_returns: list[float] = []
+            final_emotions: list[float] = []
+            reasons: list[str] = []
+
+            # ---- rollout ----
+            for step in range(T):
+                global_step += N
+                obs[step] = next_obs
+                with torch.no_grad():
+                    action, logprob, _, value = agent.get_action_and_value(next_obs, generator=sampler)
+                actions[step], logprobs[step], values[step] = action, logprob, value.numpy()
+                raw_obs, reward, terminated, truncated, infos = envs.step(action.numpy())
+                rewards[step], terminations[step], truncations[step] = reward, terminated, truncated
+                next_obs = torch.as_tensor(raw_obs, dtype=torch.float32)
+                running_return += reward
+                final_values[step] = 0.0
+                if "final_obs" in infos:
+                    ended = np.flatnonzero(infos["_final_obs"])
+                    final_obs = torch.as_tensor(np.stack(infos["final_obs"][ended]), dtype=torch.float32)
+                    with torch.no_grad():
+                        final_values[step, ended] = agent.get_value(final_obs).numpy()
+                    final_info = infos["final_info"]
+                    for i in ended:
+                        episode_returns.append(float(running_return[i]))
+                        running_return[i] = 0.0
+                        final_emotions.append(float(final_info["final_emotion"][i]))
+                        reasons.append(str(final_info["reason"][i]))
+
+            # ---- GAE ----
+            with torch.no_grad():
+                next_value = agent.get_value(next_obs).numpy()
+            advantages_np, returns_np = compute_gae(
+                rewards, values, terminations, truncations, final_values, next_value, config.gamma, config.gae_lambda
+            )
+
+            # ---- flatten the batch ----
+            b_obs = obs.reshape(-1, n_obs)
+            b_actions = actions.reshape(-1)
+            b_logprobs = logprobs.reshape(-1)
+            b_advantages = torch.as_tensor(advantages_np.reshape(-1), dtype=torch.float32)
+            b_returns = torch.as_tensor(returns_np.reshape(-1), dtype=torch.float32)
+            b_values = torch.as_tensor(values.reshape(-1), dtype=torch.float32)
+
+            # ---- update: epochs of shuffled minibatches ----
+            clip_fractions: list[float] = []
+            indices = np.arange(config.batch_size)
+            for _epoch in range(config.update_epochs):
+                shuffler.shuffle(indices)
+                for start in range(0, config.batch_size, config.minibatch_size):
+                    mb = torch.as_tensor(indices[start:start + config.minibatch_size])
+                    _, new_logprob, entropy, new_value = agent.get_action_and_value(b_obs[mb], b_actions[mb])
+                    log_ratio = new_logprob - b_logprobs[mb]
+                    ratio = log_ratio.exp()
+                    with torch.no_grad():
+                        approx_kl = ((ratio - 1) - log_ratio).mean()
+                        clip_fractions.append(float(((ratio - 1.0).abs() > config.clip_coef).float().mean()))
+
+                    mb_advantages = b_advantages[mb]
+                    if config.norm_adv and len(mb) > 1:
+                        mb_advantages = (mb_advantages - mb_advantages.mean()) / (mb_advantages.std() + 1e-8)
+
+                    # Clipped surrogate objective.
+                    pg_loss1 = -mb_advantages * ratio
+                    pg_loss2 = -mb_advantages * torch.clamp(ratio, 1 - config.clip_coef, 1 + config.clip_coef)
+                    pg_loss = torch.max(pg_loss1, pg_loss2).mean()
+
+                    # Value loss, clipped around the rollout's values.
+                    if config.clip_vloss:
+                        v_loss_unclipped = (new_value - b_returns[mb]) ** 2
+                        v_clipped = b_values[mb] + torch.clamp(new_value - b_values[mb], -config.clip_coef, config.clip_coef)
+                        v_loss_clipped = (v_clipped - b_returns[mb]) ** 2
+                        v_loss = 0.5 * torch.max(v_loss_unclipped, v_loss_clipped).mean()
+                    else:
+                        v_loss = 0.5 * ((new_value - b_returns[mb]) ** 2).mean()
+
+                    entropy_loss = entropy.mean()
+                    loss = pg_loss - config.ent_coef * entropy_loss + v_loss * config.vf_coef
+
+                    optimizer.zero_grad()
+                    loss.backward()
+                    nn.utils.clip_grad_norm_(agent.parameters(), config.max_grad_norm)
+                    optimizer.step()
+
+                if config.target_kl is not None and approx_kl.item() > config.target_kl:
+                    break
+
+            # ---- logging ----
+            row = {
+                "update": update,
+                "global_step": global_step,
+                "learning_rate": float(optimizer.param_groups[0]["lr"]),
+                "policy_loss": pg_loss.item(),
+                "value_loss": v_loss.item(),
+                "entropy": entropy_loss.item(),
+                "approx_kl": approx_kl.item(),
+                "clip_fraction": _mean(clip_fractions),
+                "explained_variance": _explained_variance(values.reshape(-1), returns_np.reshape(-1)),
+                "sps": global_step / (time.perf_counter() - start_time),
+                "episodes": len(episode_returns),
+                "mean_episode_return": _mean(episode_returns),
+                "mean_final_emotion": _mean(final_emotions),
+                "success_rate": _mean([r == "resolved" for r in reasons]),
+                "failure_rate": _mean([r == "quit" for r in reasons]),
+            }
+            history.append(row)
+            if csv_file is not None:
+                csv_writer.writerow(row)
+                csv_file.flush()
+            if writer is not None:
+                for key, value in row.items():
+                    if key != "update":
+                        writer.add_scalar(f"charts/{key}", value, global_step)
+    finally:
+        envs.close()
+        if csv_file is not None:
+            csv_file.close()
+        if writer is not None:
+            writer.close()
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+
+    agent.eval()
+    return {**history[-1], "history": history, "agent": agent, "config": config}
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation adapter
+# --------------------------------------------------------------------------------------------
+class _FeedEnv(gym.Env):
+    """A stand-in env that returns whatever raw observation it is fed, so wrappers can featurise it."""
+
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space) -> None:
+        self.observation_space = observation_space
+        self.action_space = action_space
+        self.pending: Any = None
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        return self.pending, {}
+
+    def step(self, action: Any):
+        return self.pending, 0.0, False, False, {}
+
+
+class PPOPolicy:
+    """Play a trained :class:`Agent` through the policy interface of :mod:`empathy_gym.policies.reference`.
+
+    The raw Dict observations that :func:`empathy_gym.evaluation.evaluate` hands over are
+    featurised by the very wrapper stack used in training (:func:`featurise`), wrapped around a
+    stand-in env that replays them; its ``reset``/``step`` keep the ``DialogueHistory`` state
+    (strategy shares, emotion history) exactly as during training. So features cannot drift
+    between training and evaluation.
+
+    Args:
+        agent: the trained agent (``train(...)["agent"]``).
+        config: the run's config (the featuriser settings must match).
+        greedy: take the most likely strategy (default) or sample one.
+        seed: seeds sampling when ``greedy=False``.
+    """
+
+    def __init__(self, agent: Agent, config: PPOConfig, *, greedy: bool = True, seed: int = 0, name: str = "ppo") -> None:
+        self.agent = agent
+        self.config = config
+        self.greedy = greedy
+        self.name = name
+        self._generator = torch.Generator().manual_seed(seed)
+        self._feed: _FeedEnv | None = None
+        self._features: gym.Env | None = None
+        self._last_action: int | None = None
+
+    def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
+        if env is None:
+            raise ValueError("PPOPolicy.reset needs the env, for its observation and action spaces")
+        self._feed = _FeedEnv(env.observation_space, env.action_space)
+        self._features = featurise(self._feed, self.config)
+        self._last_action = None
+
+    def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int:
+        if self._features is None:
+            raise RuntimeError("call reset before act")
+        self._feed.pending = observation
+        if self._last_action is None:
+            features, _ = self._features.reset()
+        else:
+            features = self._features.step(self._last_action)[0]
+        action = int(self.agent.act(features[None], greedy=self.greedy, generator=self._generator)[0])
+        self._last_action = action
+        return action
+
+
+if __name__ == "__main__":  # pragma: no cover
+    result = train(PPOConfig(), log_dir="runs/ppo")
+    print({key: value for key, value in result.items() if key in LOG_COLUMNS})
