@@ -1,4 +1,4 @@
-"""The ``empathy-gym`` command line: score the reference policies, or watch one conversation."""
+"""The ``empathy-gym`` command line: score the reference policies, watch a conversation, train PPO."""
 
 from __future__ import annotations
 
@@ -46,6 +46,31 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _train(args: argparse.Namespace) -> int:
+    try:
+        from empathy_gym.agents.ppo import PPOConfig, PPOPolicy, train
+    except ImportError as error:
+        raise SystemExit(f"empathy-gym train needs torch: {error}") from None
+    from empathy_gym.evaluation import evaluate
+
+    config = PPOConfig(env_id=args.env, difficulty=args.difficulty, seed=args.seed, total_steps=args.total_steps,
+                       num_envs=args.num_envs)
+    log_dir = args.log_dir or f"runs/{args.env.split('/')[-1]}-{args.difficulty}-seed{args.seed}"
+
+    def progress(row: dict) -> None:
+        print(f"\rupdate {row['update']:>4}/{config.num_updates}  step {row['global_step']:>8}  "
+              f"return {row['mean_episode_return']:+.2f}  final emotion {row['mean_final_emotion']:5.1f}  "
+              f"entropy {row['entropy']:.2f}  {row['sps']:.0f} steps/s", end="", flush=True)
+
+    result = train(config, log_dir=log_dir, resume=args.resume, on_update=progress)
+    print(f"\nlogs and checkpoint in {log_dir}/ (progress.csv, checkpoint.pt)")
+    _, summary = evaluate(PPOPolicy(result["agent"], config), env_id=args.env, difficulty=args.difficulty,
+                          split="test")
+    print(f"test profiles at {args.difficulty}: mean final emotion {summary['mean_final_emotion']:.1f}"
+          f" +/- {summary['ci95']:.1f}, success {summary['success_rate']:.0%}, failure {summary['failure_rate']:.0%}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="empathy-gym", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -67,6 +92,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--profile-id", default=None)
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(run=_demo)
+
+    train = commands.add_parser("train", help="train the bundled PPO agent (needs torch)",
+                                description="Train the PPO reference agent, then score it on the test profiles.")
+    train.add_argument("--env", default="EmpathyGym/SupportStrategy-v0", help="a strategy environment id")
+    train.add_argument("--difficulty", default="normal", help="preset name or level in [0, 1]")
+    train.add_argument("--seed", type=int, default=1)
+    train.add_argument("--total-steps", type=_positive_int, default=200_000)
+    train.add_argument("--num-envs", type=_positive_int, default=8)
+    train.add_argument("--log-dir", default=None, help="default: runs/<env>-<difficulty>-seed<seed>")
+    train.add_argument("--resume", default=None, help="a checkpoint.pt to continue (same settings)")
+    train.set_defaults(run=_train)
     return parser
 
 

@@ -34,3 +34,13 @@ def test_bad_arguments_end_in_a_usage_error_not_a_traceback(argv, capsys):
         main(argv)
     assert exit_info.value.code == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_train_writes_logs_and_a_checkpoint_then_resumes(tmp_path, capsys):
+    log_dir = tmp_path / "run"
+    argv = ["train", "--difficulty", "simple", "--total-steps", "256", "--num-envs", "2", "--log-dir", str(log_dir)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "test profiles at simple: mean final emotion" in out and "update    1/" in out
+    assert (log_dir / "checkpoint.pt").exists() and (log_dir / "progress.csv").exists()
+    assert main([*argv, "--resume", str(log_dir / "checkpoint.pt")]) == 0

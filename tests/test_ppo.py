@@ -6,9 +6,10 @@ import math
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402  (a test requirement: no skip that could hide a broken install)
 
-from empathy_gym.agents.ppo import LOG_COLUMNS, PPOConfig, PPOPolicy, compute_gae, train  # noqa: E402
+from empathy_gym.agents import ppo  # noqa: E402
+from empathy_gym.agents.ppo import LOG_COLUMNS, PPOConfig, PPOPolicy, compute_gae, load_checkpoint, train  # noqa: E402
 from empathy_gym.evaluation import evaluate  # noqa: E402
 from empathy_gym.policies.reference import RandomPolicy  # noqa: E402
 
@@ -112,3 +113,58 @@ def test_policy_adapter_plays_evaluate_on_test_profiles(short_run):
         assert (terminated, truncated) == (terminated_raw, truncated_raw)
         if terminated or truncated:
             break
+
+
+FOUR = PPOConfig(difficulty="simple", num_envs=2, num_steps=16, total_steps=2 * 16 * 4, n_features=64, seed=5)
+
+
+def _comparable(history):
+    return [{k: v for k, v in row.items() if k != "sps"} for row in history]
+
+
+def test_resume_continues_the_run_deterministically_from_a_checkpoint(tmp_path, monkeypatch):
+    saved = {}
+    real_save = ppo.save_checkpoint
+
+    def keep_copies(checkpoint, path):
+        saved[checkpoint["update"]] = checkpoint
+        real_save(checkpoint, path)
+
+    monkeypatch.setattr(ppo, "save_checkpoint", keep_copies)
+    full = train(FOUR, log_dir=tmp_path / "full", checkpoint_every=2)
+    assert sorted(saved) == [2, 4]
+    ppo.torch.save(saved[2], tmp_path / "at2.pt")
+
+    resumed = [train(FOUR, log_dir=tmp_path / f"resumed{i}", resume=tmp_path / "at2.pt") for i in range(2)]
+    assert _comparable(resumed[0]["history"]) == _comparable(resumed[1]["history"])
+    history = resumed[0]["history"]
+    assert [row["update"] for row in history] == [1, 2, 3, 4]
+    assert _comparable(history[:2]) == _comparable(full["history"][:2])
+    assert history[-1]["global_step"] == full["history"][-1]["global_step"]
+    with open(tmp_path / "resumed0" / "progress.csv", newline="") as handle:
+        assert [int(row["update"]) for row in csv.DictReader(handle)] == [1, 2, 3, 4]
+
+
+def test_ctrl_c_saves_the_last_completed_update_and_reraises(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real_step = ppo.gym.vector.SyncVectorEnv.step
+
+    def interrupt_late(self, actions):
+        calls["n"] += 1
+        if calls["n"] == 16 * 2 + 5:  # during the third update's rollout
+            raise KeyboardInterrupt
+        return real_step(self, actions)
+
+    monkeypatch.setattr(ppo.gym.vector.SyncVectorEnv, "step", interrupt_late)
+    with pytest.raises(KeyboardInterrupt):
+        train(FOUR, log_dir=tmp_path, checkpoint_every=100)
+    checkpoint = load_checkpoint(tmp_path / "checkpoint.pt", FOUR)
+    assert checkpoint["update"] == 2 and checkpoint["global_step"] == 2 * 16 * 2
+    assert not (tmp_path / "checkpoint.pt.tmp").exists()
+
+
+def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path):
+    train(TINY, log_dir=tmp_path)
+    other = PPOConfig(**{**TINY.__dict__, "learning_rate": 0.1})
+    with pytest.raises(ValueError, match="learning_rate"):
+        train(other, resume=tmp_path / "checkpoint.pt")

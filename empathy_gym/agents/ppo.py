@@ -55,11 +55,14 @@ Implementation details it follows (Huang et al., "The 37 Implementation Details 
 
 from __future__ import annotations
 
+import copy
 import csv
 import math
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -295,8 +298,63 @@ def _mean(values: list[float]) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
-def train(config: PPOConfig, log_dir: str | Path | None = None) -> dict[str, Any]:
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+def _checkpoint(config, agent, optimizer, sampler, shuffler, update, global_step, history) -> dict[str, Any]:
+    """Everything needed to continue a run, copied so later training cannot change it."""
+    return {
+        "format": 1,
+        "config": asdict(config),
+        "update": update,
+        "global_step": global_step,
+        "history": [dict(row) for row in history],
+        "agent": copy.deepcopy(agent.state_dict()),
+        "optimizer": copy.deepcopy(optimizer.state_dict()),
+        "torch_rng": torch.get_rng_state(),
+        "sampler": sampler.get_state(),
+        "shuffler": copy.deepcopy(shuffler.bit_generator.state),
+    }
+
+
+def save_checkpoint(checkpoint: dict[str, Any], path: str | Path) -> None:
+    """Write atomically: a crash mid-write leaves the previous checkpoint intact."""
+    path = Path(path)
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    torch.save(checkpoint, temporary)
+    os.replace(temporary, path)
+
+
+def load_checkpoint(path: str | Path, config: PPOConfig | None = None) -> dict[str, Any]:
+    """Read a checkpoint; with ``config``, refuse one written by a run with other settings."""
+    checkpoint = torch.load(Path(path), map_location="cpu", weights_only=False)
+    if config is not None:
+        expected = asdict(config)
+        saved = checkpoint["config"]
+        different = sorted(k for k in expected if saved.get(k) != expected[k])
+        if different:
+            changes = ", ".join(f"{k}: {saved.get(k)!r} there, {expected[k]!r} here" for k in different)
+            raise ValueError(f"checkpoint {path} was written with other settings ({changes})")
+    return checkpoint
+
+
+def train(
+    config: PPOConfig,
+    log_dir: str | Path | None = None,
+    *,
+    checkpoint_every: int = 10,
+    resume: str | Path | None = None,
+    on_update: Callable[[dict[str, float]], None] | None = None,
+) -> dict[str, Any]:
     """Train a PPO agent; return the final update's metrics (the :data:`LOG_COLUMNS`) and more.
+
+    Checkpoints: with ``log_dir``, ``log_dir/checkpoint.pt`` is written atomically every
+    ``checkpoint_every`` updates, at the end, and when the run is interrupted (Ctrl-C saves the
+    last completed update, then re-raises). It holds the model, the optimiser, every random state,
+    the step counters, the history and the config. ``on_update(row)`` is called after each update
+    (the CLI's progress line). ``resume=path`` continues that run: the config
+    must match, the CSV keeps its rows up to the checkpoint, and the environments restart their
+    episodes from a reset seeded by ``(seed, update)``, so a resumed run is itself deterministic.
 
     The returned dict holds every column of the last update, ``"history"`` (one dict per update),
     ``"agent"`` (the trained :class:`Agent`, in eval mode) and ``"config"``. With ``log_dir``, it
@@ -352,11 +410,28 @@ def train(config: PPOConfig, log_dir: str | Path | None = None) -> dict[str, Any
 
     history: list[dict[str, float]] = []
     global_step = 0
+    first_update = 1
+    reset_seed = config.seed
+    if resume is not None:
+        saved = load_checkpoint(resume, config)
+        agent.load_state_dict(saved["agent"])
+        optimizer.load_state_dict(saved["optimizer"])
+        torch.set_rng_state(saved["torch_rng"])
+        sampler.set_state(saved["sampler"])
+        shuffler.bit_generator.state = saved["shuffler"]
+        history, global_step = saved["history"], saved["global_step"]
+        first_update = saved["update"] + 1
+        reset_seed = config.seed + 1_000_003 * saved["update"]
+        if csv_file is not None:
+            for row in history:
+                csv_writer.writerow(row)
+    boundary = _checkpoint(config, agent, optimizer, sampler, shuffler, first_update - 1, global_step, history)
     start_time = time.perf_counter()
-    next_obs = torch.as_tensor(envs.reset(seed=config.seed)[0], dtype=torch.float32)
+    start_step = global_step
+    next_obs = torch.as_tensor(envs.reset(seed=reset_seed)[0], dtype=torch.float32)
     running_return = np.zeros(N)
     try:
-        for update in range(1, config.num_updates + 1):
+        for update in range(first_update, config.num_updates + 1):
             # Linear annealing: the learning rate falls to 0 at the end of the run.
             if config.anneal_lr:
                 frac = 1.0 - (update - 1.0) / config.num_updates
@@ -458,7 +533,7 @@ def train(config: PPOConfig, log_dir: str | Path | None = None) -> dict[str, Any
                 "approx_kl": approx_kl.item(),
                 "clip_fraction": _mean(clip_fractions),
                 "explained_variance": _explained_variance(values.reshape(-1), returns_np.reshape(-1)),
-                "sps": global_step / (time.perf_counter() - start_time),
+                "sps": (global_step - start_step) / (time.perf_counter() - start_time),
                 "episodes": len(episode_returns),
                 "mean_episode_return": _mean(episode_returns),
                 "mean_final_emotion": _mean(final_emotions),
@@ -466,6 +541,8 @@ def train(config: PPOConfig, log_dir: str | Path | None = None) -> dict[str, Any
                 "failure_rate": _mean([r == "quit" for r in reasons]),
             }
             history.append(row)
+            if on_update is not None:
+                on_update(row)
             if csv_file is not None:
                 csv_writer.writerow(row)
                 csv_file.flush()
@@ -473,6 +550,14 @@ def train(config: PPOConfig, log_dir: str | Path | None = None) -> dict[str, Any
                 for key, value in row.items():
                     if key != "update":
                         writer.add_scalar(f"charts/{key}", value, global_step)
+            boundary = _checkpoint(config, agent, optimizer, sampler, shuffler, update, global_step, history)
+            if log_dir is not None and (update % checkpoint_every == 0 or update == config.num_updates):
+                save_checkpoint(boundary, log_dir / CHECKPOINT_NAME)
+    except KeyboardInterrupt:
+        if log_dir is not None:
+            save_checkpoint(boundary, log_dir / CHECKPOINT_NAME)
+            print(f"\ninterrupted: saved update {boundary['update']} to {log_dir / CHECKPOINT_NAME}", flush=True)
+        raise
     finally:
         envs.close()
         if csv_file is not None:
