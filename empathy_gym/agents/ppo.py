@@ -79,7 +79,7 @@ except ImportError as error:  # pragma: no cover - exercised only without torch
     ) from error
 
 import empathy_gym  # noqa: F401  (registers the EmpathyGym/ ids)
-from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures
+from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures, ReplayFeaturiser
 
 #: The columns of the per-update CSV log, in order.
 LOG_COLUMNS: tuple[str, ...] = (
@@ -574,21 +574,6 @@ def train(
 # --------------------------------------------------------------------------------------------
 # Evaluation adapter
 # --------------------------------------------------------------------------------------------
-class _FeedEnv(gym.Env):
-    """A stand-in env that returns whatever raw observation it is fed, so wrappers can featurise it."""
-
-    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space) -> None:
-        self.observation_space = observation_space
-        self.action_space = action_space
-        self.pending: Any = None
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        return self.pending, {}
-
-    def step(self, action: Any):
-        return self.pending, 0.0, False, False, {}
-
-
 class PPOPolicy:
     """Play a trained :class:`Agent` through the policy interface of :mod:`empathy_gym.policies.reference`.
 
@@ -611,25 +596,23 @@ class PPOPolicy:
         self.greedy = greedy
         self.name = name
         self._generator = torch.Generator().manual_seed(seed)
-        self._feed: _FeedEnv | None = None
-        self._features: gym.Env | None = None
+        self._features: ReplayFeaturiser | None = None
         self._last_action: int | None = None
 
     def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
         if env is None:
             raise ValueError("PPOPolicy.reset needs the env, for its observation and action spaces")
-        self._feed = _FeedEnv(env.observation_space, env.action_space)
-        self._features = featurise(self._feed, self.config)
+        self._features = ReplayFeaturiser(env.observation_space, env.action_space,
+                                          lambda replay: featurise(replay, self.config))
         self._last_action = None
 
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int:
         if self._features is None:
             raise RuntimeError("call reset before act")
-        self._feed.pending = observation
         if self._last_action is None:
-            features, _ = self._features.reset()
+            features = self._features.reset(observation)
         else:
-            features = self._features.step(self._last_action)[0]
+            features = self._features.step(self._last_action, observation)
         action = int(self.agent.act(features[None], greedy=self.greedy, generator=self._generator)[0])
         self._last_action = action
         return action

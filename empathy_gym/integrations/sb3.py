@@ -20,8 +20,9 @@ Vectorised training: ``make_vec_env(make_sb3_env, n_envs=4, env_kwargs={"difficu
 ...}`` and ``wrapper_class=sb3_features``.
 
 :class:`SB3Policy` feeds the model observations featurised by the very same wrapper stack, around a
-stand-in env that replays the raw observations (as :class:`empathy_gym.agents.ppo.PPOPolicy`
-does), so features cannot drift between training and evaluation.
+stand-in env that replays the raw observations (:class:`~empathy_gym.wrappers.ReplayFeaturiser`, as
+:class:`empathy_gym.agents.ppo.PPOPolicy` does), so features cannot drift between training and
+evaluation.
 
 stable-baselines3 is imported only inside the functions that need it; this module imports
 without it.
@@ -35,7 +36,7 @@ import gymnasium as gym
 from gymnasium import spaces
 
 import empathy_gym  # noqa: F401  (registers the EmpathyGym/ ids)
-from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures
+from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures, ReplayFeaturiser
 
 __all__ = ["SB3Policy", "make_sb3_env", "sb3_features"]
 
@@ -129,17 +130,15 @@ class SB3Policy:
         self.emotion_window = emotion_window
         self.deterministic = deterministic
         self.name = name
-        self._feed: Any = None
-        self._features: gym.Env | None = None
+        self._features: ReplayFeaturiser | None = None
         self._last_action: int | None = None
 
     def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
         if env is None:
             raise ValueError("SB3Policy.reset needs the env, for its observation and action spaces")
-        from empathy_gym.agents.ppo import _FeedEnv  # needs torch, which SB3 brings
-
-        self._feed = _FeedEnv(env.observation_space, env.action_space)
-        self._features = sb3_features(self._feed, n_features=self.n_features, emotion_window=self.emotion_window)
+        self._features = ReplayFeaturiser(
+            env.observation_space, env.action_space,
+            lambda replay: sb3_features(replay, n_features=self.n_features, emotion_window=self.emotion_window))
         if self._features.observation_space != self.model.observation_space:
             raise ValueError(
                 "this env's featurised observations do not match the model's: "
@@ -150,11 +149,10 @@ class SB3Policy:
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int:
         if self._features is None:
             raise RuntimeError("call reset before act")
-        self._feed.pending = observation
         if self._last_action is None:
-            features, _ = self._features.reset()
+            features = self._features.reset(observation)
         else:
-            features = self._features.step(self._last_action)[0]
+            features = self._features.step(self._last_action, observation)
         action, _ = self.model.predict(features, deterministic=self.deterministic)
         self._last_action = int(action)
         return self._last_action

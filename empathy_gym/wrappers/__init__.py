@@ -1,5 +1,5 @@
 """Wrappers (layer 4): featurisers that turn dialogue observations into vectors, and dialogue memory."""
 
-from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures
+from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures, ReplayFeaturiser
 
-__all__ = ["DialogueHistory", "HashedTextFeatures"]
+__all__ = ["DialogueHistory", "HashedTextFeatures", "ReplayFeaturiser"]

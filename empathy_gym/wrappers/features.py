@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -130,3 +131,47 @@ class DialogueHistory(gym.Wrapper, gym.utils.RecordConstructorArgs):
             padded = [recent[0]] * (self.emotion_window - len(recent)) + recent
             augmented["emotion_history"] = np.array(padded, dtype=np.float32)
         return augmented
+
+
+class _ReplayEnv(gym.Env):
+    """A stand-in env that returns whatever raw observation it is handed (see ReplayFeaturiser)."""
+
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space) -> None:
+        self.observation_space = observation_space
+        self.action_space = action_space
+        self.pending: Any = None
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        return self.pending, {}
+
+    def step(self, action: Any):
+        return self.pending, 0.0, False, False, {}
+
+
+class ReplayFeaturiser:
+    """Featurise raw observations one at a time with the same wrapper stack a policy was trained on.
+
+    A trained policy plays the raw env during evaluation; this puts its training wrappers around a
+    stand-in env that replays each raw observation, so stateful wrappers (``DialogueHistory``)
+    update exactly as in training and the features cannot drift.
+
+    Args:
+        observation_space, action_space: the raw env's spaces.
+        build: the training wrapper stack, e.g. ``lambda env: HashedTextFeatures(DialogueHistory(env))``.
+    """
+
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space,
+                 build: Callable[[gym.Env], gym.Env]) -> None:
+        self._replay = _ReplayEnv(observation_space, action_space)
+        self.env = build(self._replay)
+        self.observation_space = self.env.observation_space
+
+    def reset(self, observation: Any) -> Any:
+        """Features of an episode's first raw observation."""
+        self._replay.pending = observation
+        return self.env.reset()[0]
+
+    def step(self, action: Any, observation: Any) -> Any:
+        """Features of the raw observation that followed ``action``."""
+        self._replay.pending = observation
+        return self.env.step(action)[0]
