@@ -39,6 +39,46 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _play(args: argparse.Namespace) -> int:
+    """Play one conversation turn by turn: you type the replies, or watch a policy or a checkpoint."""
+    if args.checkpoint and args.policy:
+        raise ValueError("give --policy or --checkpoint, not both")
+    policy = None
+    if args.checkpoint:
+        from empathy_gym.agents.ppo import PPOPolicy, load_agent
+
+        agent, config = load_agent(args.checkpoint)
+        policy = PPOPolicy(agent, config)
+    elif args.policy:
+        policies = reference_policies(rng=np.random.default_rng(args.seed))
+        if args.policy not in policies:
+            raise ValueError(f"unknown policy {args.policy!r}; allowed: {', '.join(policies)}")
+        policy = policies[args.policy]
+    env_id = "EmpathyGym/Support-v0" if policy is None else "EmpathyGym/SupportStrategy-v0"
+    env = gym.make(env_id, difficulty=args.difficulty, split=args.split, render_mode="human")
+    options = {"profile_id": args.profile_id} if args.profile_id else None
+    observation, info = env.reset(seed=args.seed, options=options)
+    if policy is None:
+        print("(type your reply and press Enter; an empty line or end of input stops)")
+    else:
+        policy.reset(observation, info, env)
+    while True:
+        if policy is None:
+            try:
+                action = input("you> ")
+            except EOFError:
+                action = ""
+            if not action.strip():
+                print("(stopped)")
+                return 0
+        else:
+            action = policy.act(observation, info)
+        observation, _, terminated, truncated, info = env.step(action)
+        if terminated or truncated:
+            print(f"the hidden intention was: {info['hidden_intention']}")
+            return 0
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -92,6 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--profile-id", default=None)
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(run=_demo)
+
+    play = commands.add_parser("play", help="talk to a simulated user, or watch a policy or checkpoint do it",
+                               description="One conversation, shown turn by turn with an emotion bar. Without "
+                                           "--policy or --checkpoint you type the agent's replies.")
+    play.add_argument("--policy", default=None, help="watch a reference policy (random, heuristic, oracle, always_<strategy>)")
+    play.add_argument("--checkpoint", default=None, help="watch a trained PPO agent (a checkpoint.pt)")
+    play.add_argument("--difficulty", default="normal", help="preset name or level in [0, 1]")
+    play.add_argument("--split", default="test", choices=("train", "test", "ood"))
+    play.add_argument("--profile-id", default=None)
+    play.add_argument("--seed", type=int, default=0)
+    play.set_defaults(run=_play)
 
     train = commands.add_parser("train", help="train the bundled PPO agent (needs torch)",
                                 description="Train the PPO reference agent, then score it on the test profiles.")

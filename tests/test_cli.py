@@ -44,3 +44,25 @@ def test_train_writes_logs_and_a_checkpoint_then_resumes(tmp_path, capsys):
     assert "test profiles at simple: mean final emotion" in out and "update    1/" in out
     assert (log_dir / "checkpoint.pt").exists() and (log_dir / "progress.csv").exists()
     assert main([*argv, "--resume", str(log_dir / "checkpoint.pt")]) == 0
+
+
+def test_play_lets_a_person_type_replies_and_shows_the_emotion(monkeypatch, capsys):
+    replies = iter(["That sounds exhausting. What happened?", "It makes sense you feel that way.", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(replies))
+    assert main(["play", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("AGENT: ") == 2 and "USER  [" in out and "(stopped)" in out
+
+
+def test_play_watches_a_reference_policy_to_the_end(capsys):
+    assert main(["play", "--policy", "oracle", "--difficulty", "simple", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "== ended:" in out and "the hidden intention was:" in out
+
+
+def test_play_watches_a_trained_checkpoint(tmp_path, capsys):
+    log_dir = tmp_path / "run"
+    main(["train", "--difficulty", "simple", "--total-steps", "128", "--num-envs", "2", "--log-dir", str(log_dir)])
+    capsys.readouterr()
+    assert main(["play", "--checkpoint", str(log_dir / "checkpoint.pt"), "--seed", "2"]) == 0
+    assert "the hidden intention was:" in capsys.readouterr().out

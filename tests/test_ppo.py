@@ -168,3 +168,30 @@ def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path):
     other = PPOConfig(**{**TINY.__dict__, "learning_rate": 0.1})
     with pytest.raises(ValueError, match="learning_rate"):
         train(other, resume=tmp_path / "checkpoint.pt")
+
+
+def test_clipped_losses_match_hand_computed_values():
+    from empathy_gym.agents.ppo import clipped_losses
+
+    ratio = torch.tensor([1.5, 0.5, 1.1])
+    advantages = torch.tensor([1.0, 1.0, -2.0])
+    # Policy terms with eps = 0.2: max(-1*1.5, -1*1.2) = -1.2; max(-0.5, -0.8) = -0.5; max(2.2, 2.2) = 2.2.
+    new_values = torch.tensor([2.0, 0.0, 1.0])
+    old_values = torch.tensor([1.0, 0.5, 1.0])
+    returns = torch.tensor([1.0, 1.0, 3.0])
+    # Value terms: unclipped (1, 1, 4); clipped values (1.2, 0.3, 1.0) give (0.04, 0.49, 4); max = (1, 1, 4).
+    policy_loss, value_loss = clipped_losses(ratio, advantages, new_values, old_values, returns, clip_coef=0.2)
+    assert policy_loss.item() == pytest.approx((-1.2 - 0.5 + 2.2) / 3)
+    assert value_loss.item() == pytest.approx(0.5 * (1 + 1 + 4) / 3)
+    _, plain = clipped_losses(ratio, advantages, torch.tensor([1.1, 0.9, 1.0]), old_values, returns, 0.2, False)
+    assert plain.item() == pytest.approx(0.5 * (0.01 + 0.01 + 4) / 3)
+
+
+def test_value_clipping_limits_how_far_the_value_can_move():
+    from empathy_gym.agents.ppo import clipped_losses
+
+    # The new value overshoots the old one by 3 toward a far return: clipping keeps the larger loss.
+    args = (torch.tensor([1.0]), torch.tensor([0.0]), torch.tensor([4.0]), torch.tensor([1.0]), torch.tensor([10.0]))
+    _, clipped = clipped_losses(*args, clip_coef=0.2, clip_vloss=True)
+    _, unclipped = clipped_losses(*args, clip_coef=0.2, clip_vloss=False)
+    assert clipped.item() == pytest.approx(0.5 * (10 - 1.2) ** 2) and unclipped.item() == pytest.approx(0.5 * 36)

@@ -281,6 +281,29 @@ def compute_gae(
     return advantages, advantages + values
 
 
+def clipped_losses(
+    ratio: torch.Tensor,
+    advantages: torch.Tensor,
+    new_values: torch.Tensor,
+    old_values: torch.Tensor,
+    returns: torch.Tensor,
+    clip_coef: float,
+    clip_vloss: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """PPO's clipped surrogate policy loss and (optionally clipped) value loss, as minimised.
+
+    ``policy = mean(max(-A * r, -A * clip(r, 1 - eps, 1 + eps)))``;
+    ``value = 0.5 * mean(max((V - R)^2, (V_old + clip(V - V_old, -eps, eps) - R)^2))``, or
+    ``0.5 * mean((V - R)^2)`` without value clipping.
+    """
+    policy_loss = torch.max(-advantages * ratio, -advantages * torch.clamp(ratio, 1 - clip_coef, 1 + clip_coef)).mean()
+    unclipped = (new_values - returns) ** 2
+    if not clip_vloss:
+        return policy_loss, 0.5 * unclipped.mean()
+    clipped_values = old_values + torch.clamp(new_values - old_values, -clip_coef, clip_coef)
+    return policy_loss, 0.5 * torch.max(unclipped, (clipped_values - returns) ** 2).mean()
+
+
 # --------------------------------------------------------------------------------------------
 # Training
 # --------------------------------------------------------------------------------------------
@@ -336,6 +359,18 @@ def load_checkpoint(path: str | Path, config: PPOConfig | None = None) -> dict[s
             changes = ", ".join(f"{k}: {saved.get(k)!r} there, {expected[k]!r} here" for k in different)
             raise ValueError(f"checkpoint {path} was written with other settings ({changes})")
     return checkpoint
+
+
+def load_agent(path: str | Path) -> tuple[Agent, PPOConfig]:
+    """The trained agent and its config from a checkpoint written by :func:`train`."""
+    checkpoint = load_checkpoint(path)
+    config = PPOConfig(**{**checkpoint["config"], "hidden_sizes": tuple(checkpoint["config"]["hidden_sizes"])})
+    probe = make_env(config)
+    agent = Agent(int(np.prod(probe.observation_space.shape)), int(probe.action_space.n), config.hidden_sizes)
+    probe.close()
+    agent.load_state_dict(checkpoint["agent"])
+    agent.eval()
+    return agent, config
 
 
 def train(
@@ -496,21 +531,8 @@ def train(
                     mb_advantages = b_advantages[mb]
                     if config.norm_adv and len(mb) > 1:
                         mb_advantages = (mb_advantages - mb_advantages.mean()) / (mb_advantages.std() + 1e-8)
-
-                    # Clipped surrogate objective.
-                    pg_loss1 = -mb_advantages * ratio
-                    pg_loss2 = -mb_advantages * torch.clamp(ratio, 1 - config.clip_coef, 1 + config.clip_coef)
-                    pg_loss = torch.max(pg_loss1, pg_loss2).mean()
-
-                    # Value loss, clipped around the rollout's values.
-                    if config.clip_vloss:
-                        v_loss_unclipped = (new_value - b_returns[mb]) ** 2
-                        v_clipped = b_values[mb] + torch.clamp(new_value - b_values[mb], -config.clip_coef, config.clip_coef)
-                        v_loss_clipped = (v_clipped - b_returns[mb]) ** 2
-                        v_loss = 0.5 * torch.max(v_loss_unclipped, v_loss_clipped).mean()
-                    else:
-                        v_loss = 0.5 * ((new_value - b_returns[mb]) ** 2).mean()
-
+                    pg_loss, v_loss = clipped_losses(ratio, mb_advantages, new_value, b_values[mb], b_returns[mb],
+                                                     config.clip_coef, config.clip_vloss)
                     entropy_loss = entropy.mean()
                     loss = pg_loss - config.ent_coef * entropy_loss + v_loss * config.vf_coef
 
