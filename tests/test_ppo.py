@@ -143,6 +143,13 @@ def test_resume_continues_the_run_deterministically_from_a_checkpoint(tmp_path, 
     assert history[-1]["global_step"] == full["history"][-1]["global_step"]
     with open(tmp_path / "resumed0" / "progress.csv", newline="") as handle:
         assert [int(row["update"]) for row in csv.DictReader(handle)] == [1, 2, 3, 4]
+    # No silent restart: Adam's step counters continued from the checkpoint's, so they end where an
+    # uninterrupted run's end (4 updates x epochs x minibatches), not at half of that.
+    adam_steps = {int(state["step"]) for state in load_checkpoint(tmp_path / "resumed0" / "checkpoint.pt")
+                  ["optimizer"]["state"].values()}
+    assert adam_steps == {4 * FOUR.update_epochs * FOUR.num_minibatches}
+    assert {int(state["step"]) for state in saved[2]["optimizer"]["state"].values()} == \
+        {2 * FOUR.update_epochs * FOUR.num_minibatches}
 
 
 def test_ctrl_c_saves_the_last_completed_update_and_reraises(tmp_path, monkeypatch):
