@@ -1,4 +1,4 @@
-"""The ``empathy-gym`` command line: score the reference policies, watch a conversation, train PPO."""
+"""The ``empathy-gym`` command line: score the reference policies, play or watch a conversation, train PPO."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import gymnasium as gym
 import numpy as np
 
 import empathy_gym  # noqa: F401  (registers the environments)
-from empathy_gym.evaluation import markdown_table, play_episode, score_reference_policies
+from empathy_gym.evaluation import markdown_table, score_reference_policies
 from empathy_gym.model.difficulty import PRESETS
 from empathy_gym.policies.reference import reference_policies
 
@@ -26,16 +26,6 @@ def _references(args: argparse.Namespace) -> int:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump({"split": args.split, "seeds": args.seeds, "scores": scores}, handle, indent=1)
         print(f"\nwrote {args.json}")
-    return 0
-
-
-def _demo(args: argparse.Namespace) -> int:
-    policies = reference_policies(rng=np.random.default_rng(args.seed))
-    if args.policy not in policies:
-        raise ValueError(f"unknown policy {args.policy!r}; allowed: {', '.join(policies)}")
-    env = gym.make("EmpathyGym/SupportStrategy-v0", difficulty=args.difficulty, split=args.split, render_mode="ansi")
-    play_episode(env, policies[args.policy], seed=args.seed, profile_id=args.profile_id)
-    print(env.render())
     return 0
 
 
@@ -123,15 +113,6 @@ def build_parser() -> argparse.ArgumentParser:
     references.add_argument("--policies", nargs="+", default=None, help="only these policies (default: all)")
     references.add_argument("--json", default=None, help="also write the scores to this JSON file")
     references.set_defaults(run=_references)
-
-    demo = commands.add_parser("demo", help="watch a reference policy talk to a simulated user",
-                               description="Play one conversation and print the transcript with emotion bars.")
-    demo.add_argument("--policy", default="heuristic", help="random, heuristic, oracle or always_<strategy>")
-    demo.add_argument("--difficulty", default="normal", help="preset name or level in [0, 1]")
-    demo.add_argument("--split", default="test", choices=("train", "test", "ood"))
-    demo.add_argument("--profile-id", default=None)
-    demo.add_argument("--seed", type=int, default=0)
-    demo.set_defaults(run=_demo)
 
     play = commands.add_parser("play", help="talk to a simulated user, or watch a policy or checkpoint do it",
                                description="One conversation, shown turn by turn with an emotion bar. Without "

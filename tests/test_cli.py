@@ -16,18 +16,13 @@ def test_references_prints_a_table_and_writes_json(tmp_path, capsys):
     assert scores["oracle"]["mean_final_emotion"] > scores["random"]["mean_final_emotion"]
 
 
-def test_demo_prints_a_transcript(capsys):
-    assert main(["demo", "--policy", "oracle", "--seed", "2"]) == 0
-    out = capsys.readouterr().out
-    assert "AGENT:" in out and "USER  [" in out and "== ended:" in out
-
-
 @pytest.mark.parametrize("argv", [
     ["references", "--seeds", "0"],
     ["references", "--policies", "nobody"],
-    ["demo", "--policy", "nobody"],
-    ["demo", "--difficulty", "2"],
-    ["demo", "--profile-id", "nobody"],
+    ["play", "--policy", "nobody"],
+    ["play", "--policy", "oracle", "--difficulty", "2"],
+    ["play", "--policy", "oracle", "--profile-id", "nobody"],
+    ["play", "--policy", "oracle", "--checkpoint", "x.pt"],
 ])
 def test_bad_arguments_end_in_a_usage_error_not_a_traceback(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:

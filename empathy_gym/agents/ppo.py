@@ -619,24 +619,19 @@ class PPOPolicy:
         self.name = name
         self._generator = torch.Generator().manual_seed(seed)
         self._features: ReplayFeaturiser | None = None
-        self._last_action: int | None = None
 
     def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
         if env is None:
             raise ValueError("PPOPolicy.reset needs the env, for its observation and action spaces")
         self._features = ReplayFeaturiser(env.observation_space, env.action_space,
                                           lambda replay: featurise(replay, self.config))
-        self._last_action = None
 
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int:
         if self._features is None:
             raise RuntimeError("call reset before act")
-        if self._last_action is None:
-            features = self._features.reset(observation)
-        else:
-            features = self._features.step(self._last_action, observation)
+        features = self._features(observation)
         action = int(self.agent.act(features[None], greedy=self.greedy, generator=self._generator)[0])
-        self._last_action = action
+        self._features.record(action)
         return action
 
 

@@ -131,7 +131,6 @@ class SB3Policy:
         self.deterministic = deterministic
         self.name = name
         self._features: ReplayFeaturiser | None = None
-        self._last_action: int | None = None
 
     def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
         if env is None:
@@ -144,15 +143,11 @@ class SB3Policy:
                 "this env's featurised observations do not match the model's: "
                 f"{self._features.observation_space} vs {self.model.observation_space}"
             )
-        self._last_action = None
 
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int:
         if self._features is None:
             raise RuntimeError("call reset before act")
-        if self._last_action is None:
-            features = self._features.reset(observation)
-        else:
-            features = self._features.step(self._last_action, observation)
+        features = self._features(observation)
         action, _ = self.model.predict(features, deterministic=self.deterministic)
-        self._last_action = int(action)
-        return self._last_action
+        self._features.record(int(action))
+        return int(action)

@@ -155,6 +155,8 @@ class ReplayFeaturiser:
     stand-in env that replays each raw observation, so stateful wrappers (``DialogueHistory``)
     update exactly as in training and the features cannot drift.
 
+    Make one per episode; call it on each raw observation and :meth:`record` each action taken.
+
     Args:
         observation_space, action_space: the raw env's spaces.
         build: the training wrapper stack, e.g. ``lambda env: HashedTextFeatures(DialogueHistory(env))``.
@@ -165,13 +167,15 @@ class ReplayFeaturiser:
         self._replay = _ReplayEnv(observation_space, action_space)
         self.env = build(self._replay)
         self.observation_space = self.env.observation_space
+        self._last_action: Any = None
 
-    def reset(self, observation: Any) -> Any:
-        """Features of an episode's first raw observation."""
+    def __call__(self, observation: Any) -> Any:
+        """Features of the next raw observation (the first of an episode until :meth:`record` is called)."""
         self._replay.pending = observation
-        return self.env.reset()[0]
+        if self._last_action is None:
+            return self.env.reset()[0]
+        return self.env.step(self._last_action)[0]
 
-    def step(self, action: Any, observation: Any) -> Any:
-        """Features of the raw observation that followed ``action``."""
-        self._replay.pending = observation
-        return self.env.step(action)[0]
+    def record(self, action: Any) -> None:
+        """The action taken on the last observation (stateful wrappers count it)."""
+        self._last_action = action
