@@ -78,7 +78,6 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from empathy_gym._text import sanitize
 from empathy_gym.envs.support import EmpathyEnv
 from empathy_gym.model.difficulty import DifficultyLike
 from empathy_gym.model.rendering import StrategyRenderer
@@ -118,8 +117,7 @@ class EmpathyStrategyEnv(EmpathyEnv):
                 f"action {int(action)} is out of range: allowed 0..{len(STRATEGIES) - 1} ({', '.join(STRATEGIES)})")
         strategy = STRATEGIES[int(action)]
         user = self.user
-        user_turns = tuple(entry["text"] for entry in self._transcript if entry["speaker"] == "user")
-        said = {entry["text"] for entry in self._transcript if entry["speaker"] == "agent"}
-        reply = self._renderer.render(strategy, profile=user.profile, user_turns=user_turns, rng=self._render_rng,
-                                      avoid=said)
-        return sanitize(reply), {"strategy": strategy}
+        # The renderer writes within the charset already; the user model holds the dialogue so far.
+        reply = self._renderer.render(strategy, profile=user.profile, user_turns=user.user_turns,
+                                      rng=self._render_rng, avoid=user.agent_turns)
+        return reply, {"strategy": strategy}

@@ -244,6 +244,16 @@ class ParametricUser:
     def trust(self) -> float:
         return self._require_state().trust
 
+    @property
+    def user_turns(self) -> tuple[str, ...]:
+        """Everything the user has said so far, opening message first."""
+        return self._require_state().user_turns
+
+    @property
+    def agent_turns(self) -> tuple[str, ...]:
+        """The agent's replies so far, as the user read them."""
+        return self._require_state().agent_turns
+
     def appraise(self, reply: str) -> Appraisal:
         """How the user would read ``reply`` now (no state change, no randomness)."""
         state = self._require_state()
