@@ -10,13 +10,12 @@ Writes benchmarks/results/gaming.md and prints the table.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from _common import RESULTS
 
 from empathy_gym.evaluation import evaluate
 from empathy_gym.policies.adversarial import TRICKS, TrickPolicy
 from empathy_gym.policies.reference import HeuristicPolicy
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def main() -> None:

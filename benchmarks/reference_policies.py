@@ -11,25 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
-from pathlib import Path
+
+from _common import RESULTS, machine as describe_machine
 
 from empathy_gym.evaluation import markdown_table, score_reference_policies
-
-RESULTS = Path(__file__).parent / "results"
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main() -> None:
@@ -41,7 +27,7 @@ def main() -> None:
     scores = score_reference_policies(split=args.split, seeds=range(args.seeds))
     elapsed = time.perf_counter() - start
     table = markdown_table(scores)
-    machine = f"{_cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    machine = describe_machine()
     command = f"python benchmarks/reference_policies.py --seeds {args.seeds} --split {args.split}"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "reference_policies.json").write_text(json.dumps(

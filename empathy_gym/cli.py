@@ -69,6 +69,49 @@ def _play(args: argparse.Namespace) -> int:
             return 0
 
 
+class ProgressBar:
+    """A one-line training progress bar with the latest return and final emotion.
+
+    On a terminal it is redrawn in place after every update; into a file or pipe it writes one line
+    per tenth of the run, so logs stay short.
+    """
+
+    def __init__(self, total: int, stream=None, width: int = 20) -> None:
+        self.total = max(1, int(total))
+        self.stream = stream if stream is not None else sys.stdout
+        self.width = width
+        self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._tenths_shown = -1
+        self._drawn = False
+
+    def line(self, row: dict) -> str:
+        done = min(1.0, row["update"] / self.total)
+        filled = int(round(self.width * done))
+        return (f"[{'#' * filled}{'.' * (self.width - filled)}] {done:4.0%}  update {row['update']:>4}/{self.total}  "
+                f"step {row['global_step']:>8}  return {row['mean_episode_return']:+.2f}  "
+                f"final emotion {row['mean_final_emotion']:5.1f}  entropy {row['entropy']:.2f}  {row['sps']:.0f} steps/s")
+
+    def update(self, row: dict, agent: object = None) -> None:
+        """Show the metrics of one finished update (the ``on_update`` hook of ``train``)."""
+        if self.interactive:
+            self.stream.write("\r" + self.line(row))
+            self._drawn = True
+        else:
+            tenths = int(10 * row["update"] / self.total)
+            if tenths == self._tenths_shown and row["update"] != self.total:
+                return
+            self._tenths_shown = tenths
+            self.stream.write(self.line(row) + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the line of an in-place bar."""
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._drawn = False
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -87,17 +130,28 @@ def _train(args: argparse.Namespace) -> int:
                        num_envs=args.num_envs)
     log_dir = args.log_dir or f"runs/{args.env.split('/')[-1]}-{args.difficulty}-seed{args.seed}"
 
-    def progress(row: dict) -> None:
-        print(f"\rupdate {row['update']:>4}/{config.num_updates}  step {row['global_step']:>8}  "
-              f"return {row['mean_episode_return']:+.2f}  final emotion {row['mean_final_emotion']:5.1f}  "
-              f"entropy {row['entropy']:.2f}  {row['sps']:.0f} steps/s", end="", flush=True)
-
-    result = train(config, log_dir=log_dir, resume=args.resume, on_update=progress)
-    print(f"\nlogs and checkpoint in {log_dir}/ (progress.csv, checkpoint.pt)")
-    _, summary = evaluate(PPOPolicy(result["agent"], config), env_id=args.env, difficulty=args.difficulty,
-                          split="test")
-    print(f"test profiles at {args.difficulty}: mean final emotion {summary['mean_final_emotion']:.1f}"
-          f" +/- {summary['ci95']:.1f}, success {summary['success_rate']:.0%}, failure {summary['failure_rate']:.0%}")
+    bar = ProgressBar(config.num_updates)
+    try:
+        result = train(config, log_dir=log_dir, resume=args.resume, on_update=bar.update)
+    finally:
+        bar.close()
+    print(f"logs and checkpoint in {log_dir}/ (progress.csv, checkpoint.pt)")
+    seeds = range(args.eval_seeds)
+    label = f"{args.difficulty} (test)"
+    scores = {label: {}}
+    references = reference_policies(rng=np.random.default_rng(args.seed))
+    for name in ("random", "heuristic", "oracle"):
+        scores[label][name] = evaluate(references[name], env_id=args.env, difficulty=args.difficulty,
+                                       split="test", seeds=seeds)[1]
+    scores[label]["ppo (this run)"] = evaluate(PPOPolicy(result["agent"], config), env_id=args.env,
+                                               difficulty=args.difficulty, split="test", seeds=seeds)[1]
+    print(f"\nThe trained agent and the reference policies on the {len(seeds)}x100 test episodes "
+          "(mean final emotion 0..100 with 95% CI; success = reached 100, fail = fell below 10):\n")
+    print(markdown_table(scores))
+    row = scores[label]
+    gap = row["oracle"]["mean_final_emotion"] - row["random"]["mean_final_emotion"]
+    closed = (row["ppo (this run)"]["mean_final_emotion"] - row["random"]["mean_final_emotion"]) / gap
+    print(f"\nppo closes {closed:.0%} of the gap between random and the oracle.")
     return 0
 
 
@@ -126,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     play.set_defaults(run=_play)
 
     train = commands.add_parser("train", help="train the bundled PPO agent (needs torch)",
-                                description="Train the PPO reference agent, then score it on the test profiles.")
+                                description="Train the PPO reference agent, then score it on the test profiles "
+                                            "beside the random, heuristic and oracle reference policies.")
     train.add_argument("--env", default="EmpathyGym/SupportStrategy-v0", help="a strategy environment id")
     train.add_argument("--difficulty", default="normal", help="preset name or level in [0, 1]")
     train.add_argument("--seed", type=int, default=1)
@@ -134,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--num-envs", type=_positive_int, default=8)
     train.add_argument("--log-dir", default=None, help="default: runs/<env>-<difficulty>-seed<seed>")
     train.add_argument("--resume", default=None, help="a checkpoint.pt to continue (same settings)")
+    train.add_argument("--eval-seeds", type=_positive_int, default=1,
+                       help="test episodes per profile for the final comparison (default 1)")
     train.set_defaults(run=_train)
     return parser
 

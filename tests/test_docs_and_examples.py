@@ -42,3 +42,17 @@ def test_readme_python_blocks_run_in_order(capsys):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
     assert "AGENT:" in capsys.readouterr().out
+
+
+def test_readme_main_command_trains_ppo_with_an_extra_that_exists():
+    from empathy_gym.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    main_command = next(c for c in re.findall(r"^(pip install .+)$", readme, flags=re.MULTILINE) if "pytest" not in c)
+    install, _, run = main_command.partition(" && ")
+    extras = re.findall(r'"\.\[([a-z,]+)\]"', install)
+    setup = (ROOT / "setup.cfg").read_text(encoding="utf-8")
+    assert extras and all(re.search(rf"^{extra} =$", setup, flags=re.MULTILINE) for extra in extras[0].split(","))
+    assert run.startswith("empathy-gym ")
+    args = build_parser().parse_args(run.split()[1:])
+    assert args.command == "train"

@@ -30,8 +30,10 @@ def test_featurised_env_is_a_dict_of_float_boxes():
     env = make_sb3_env(n_features=64, difficulty="simple")
     space = env.observation_space
     assert isinstance(space, gym.spaces.Dict)
-    assert set(space.spaces) == {"text", "emotion", "turn", "strategy_shares", "emotion_history"}
+    assert set(space.spaces) == {"text", "text_memory", "emotion", "turn", "strategy_shares", "last_strategy",
+                                 "strategy_effects", "emotion_history"}
     assert all(isinstance(sub, gym.spaces.Box) and sub.dtype == np.float32 for sub in space.spaces.values())
+    assert all(np.all(sub.low == -1) and np.all(sub.high == 1) for sub in space.spaces.values())
     assert env.render_mode is None
     observation, _ = env.reset(seed=0)
     assert space.contains(observation)

@@ -2,9 +2,10 @@
 
 stable-baselines3 has no ``Text`` space support (its ``check_env`` rejects the raw observation and
 ``PPO`` fails at construction), so the dialogue text is replaced by hashed n-gram counts and the
-agent's strategy history is added (:mod:`empathy_gym.wrappers.features`). The result is a ``Dict``
-of float ``Box`` entries (``text``, ``emotion``, ``turn``, ``strategy_shares``,
-``emotion_history``), which ``MultiInputPolicy`` takes as it is::
+agent's strategy history is added and every entry is scaled to [-1, 1]
+(:mod:`empathy_gym.wrappers.features`). The result is a ``Dict`` of float ``Box`` entries
+(``text``, ``text_memory``, ``emotion``, ``turn``, ``strategy_shares``, ``last_strategy``,
+``strategy_effects``, ``emotion_history``), which ``MultiInputPolicy`` takes as it is::
 
     from stable_baselines3 import PPO
     from empathy_gym.evaluation import evaluate
@@ -36,7 +37,7 @@ import gymnasium as gym
 from gymnasium import spaces
 
 import empathy_gym  # noqa: F401  (registers the EmpathyGym/ ids)
-from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures, ReplayFeaturiser
+from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures, ReplayFeaturiser, ScaleToUnit
 
 __all__ = ["SB3Policy", "make_sb3_env", "sb3_features"]
 
@@ -52,12 +53,13 @@ def _require_sb3() -> Any:
     return stable_baselines3
 
 
-def sb3_features(env: gym.Env, n_features: int = 256, emotion_window: int = 4) -> gym.Env:
-    """Wrap ``env`` in the featuriser stack used for SB3: :class:`DialogueHistory`, then :class:`HashedTextFeatures`.
+def sb3_features(env: gym.Env, n_features: int = 256, emotion_window: int = 4, text_memory: bool = True) -> gym.Env:
+    """Wrap ``env`` in the featuriser stack used for SB3: :class:`DialogueHistory`, :class:`HashedTextFeatures`, :class:`ScaleToUnit`.
 
     Usable as ``make_vec_env``'s ``wrapper_class`` (with ``wrapper_kwargs``).
     """
-    return HashedTextFeatures(DialogueHistory(env, emotion_window=emotion_window), n_features=n_features)
+    history = DialogueHistory(env, emotion_window=emotion_window)
+    return ScaleToUnit(HashedTextFeatures(history, n_features=n_features, memory=text_memory))
 
 
 def make_sb3_env(
@@ -65,6 +67,7 @@ def make_sb3_env(
     *,
     n_features: int = 256,
     emotion_window: int = 4,
+    text_memory: bool = True,
     **env_kwargs: Any,
 ) -> gym.Env:
     """A featurised EmpathyGym env that stable-baselines3 accepts (``Dict`` of float ``Box``: ``MultiInputPolicy``).
@@ -73,6 +76,7 @@ def make_sb3_env(
         env_id: a strategy environment id (``Discrete`` actions, e.g. ``EmpathyGym/SupportStrategy-v0``).
         n_features: length of the hashed text vector.
         emotion_window: observed emotions kept by :class:`DialogueHistory`.
+        text_memory: add the episode's summed text features (``HashedTextFeatures(memory=True)``).
         **env_kwargs: passed to ``gym.make`` (``difficulty``, ``split``, ...). No ``render_mode``
             is set: these envs render text only, not the ``rgb_array`` SB3 asks for by default.
     """
@@ -80,7 +84,7 @@ def make_sb3_env(
     if not isinstance(env.action_space, spaces.Discrete):
         env.close()
         raise ValueError(f"make_sb3_env needs a strategy env with Discrete actions; {env_id} has {env.action_space}")
-    return sb3_features(env, n_features=n_features, emotion_window=emotion_window)
+    return sb3_features(env, n_features=n_features, emotion_window=emotion_window, text_memory=text_memory)
 
 
 def _box_length(space: spaces.Space, key: str) -> int | None:
@@ -128,6 +132,7 @@ class SB3Policy:
         self.model = model
         self.n_features = n_features
         self.emotion_window = emotion_window
+        self.text_memory = "text_memory" in space.spaces
         self.deterministic = deterministic
         self.name = name
         self._features: ReplayFeaturiser | None = None
@@ -137,7 +142,8 @@ class SB3Policy:
             raise ValueError("SB3Policy.reset needs the env, for its observation and action spaces")
         self._features = ReplayFeaturiser(
             env.observation_space, env.action_space,
-            lambda replay: sb3_features(replay, n_features=self.n_features, emotion_window=self.emotion_window))
+            lambda replay: sb3_features(replay, n_features=self.n_features, emotion_window=self.emotion_window,
+                                        text_memory=self.text_memory))
         if self._features.observation_space != self.model.observation_space:
             raise ValueError(
                 "this env's featurised observations do not match the model's: "

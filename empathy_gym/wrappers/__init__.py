@@ -1,5 +1,5 @@
 """Wrappers (layer 4): featurisers that turn dialogue observations into vectors, and dialogue memory."""
 
-from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures, ReplayFeaturiser
+from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures, ReplayFeaturiser, ScaleToUnit
 
-__all__ = ["DialogueHistory", "HashedTextFeatures", "ReplayFeaturiser"]
+__all__ = ["DialogueHistory", "HashedTextFeatures", "ReplayFeaturiser", "ScaleToUnit"]

@@ -6,16 +6,21 @@ not text. These wrappers replace text with vectors and keep every ``Box`` entry:
 * :class:`HashedTextFeatures` replaces ``text`` with hashed word and bigram counts
   (``Box(-1, 1, (n_features,))``, L2-normalised, signed hashing). It needs no extra dependency
   and gives the same vector in every process, because it uses CRC32 rather than Python's salted
-  ``hash``.
-* :class:`DialogueHistory` adds what a memoryless policy cannot see in one observation: how often
-  the agent has used each strategy so far (``strategy_shares``: the share of turns per strategy; strategy environments only) and the
-  emotion over the last turns as it was observed (``emotion_history``, when the emotion is
-  observed at all).
+  ``hash``. With ``memory=True`` it also keeps ``text_memory``, the normalised sum over every
+  user turn of the episode so far: a hint given once stays in view.
+* :class:`DialogueHistory` adds what a memoryless policy cannot see in one observation (the
+  dialogue is partially observable): how often the agent has used each strategy so far
+  (``strategy_shares``), which one it used last (``last_strategy``), how the observed emotion
+  moved on the turns each strategy was used (``strategy_effects``: the evidence about the hidden
+  need), and the emotion over the last turns as it was observed (``emotion_history``). Strategy
+  entries need ``Discrete`` actions and emotion entries an observed emotion.
+* :class:`ScaleToUnit` maps every bounded ``Box`` entry linearly from its bounds to [-1, 1]
+  (the emotion's 0..100 would saturate a neural network's units).
 
 Compose them, and flatten for libraries that need a single ``Box``::
 
     env = gym.make("EmpathyGym/SupportStrategy-v0")
-    env = HashedTextFeatures(DialogueHistory(env))
+    env = ScaleToUnit(HashedTextFeatures(DialogueHistory(env)))
     env = gymnasium.wrappers.FlattenObservation(env)   # optional: one Box
 """
 
@@ -41,10 +46,14 @@ class HashedTextFeatures(gym.ObservationWrapper, gym.utils.RecordConstructorArgs
         n_features: length of the feature vector (a power of two spreads the hash evenly).
         ngrams: which n-gram lengths to count, e.g. ``(1, 2)`` for words and bigrams.
         key: the Dict key holding the text.
+        memory: also add ``text_memory``: the L2-normalised sum of the hashed vectors of every text
+            seen in the episode so far, so a hint the user gave once stays visible to a memoryless
+            policy (reset with the episode).
     """
 
-    def __init__(self, env: gym.Env, n_features: int = 512, ngrams: tuple[int, ...] = (1, 2), key: str = "text") -> None:
-        gym.utils.RecordConstructorArgs.__init__(self, n_features=n_features, ngrams=ngrams, key=key)
+    def __init__(self, env: gym.Env, n_features: int = 512, ngrams: tuple[int, ...] = (1, 2), key: str = "text",
+                 memory: bool = False) -> None:
+        gym.utils.RecordConstructorArgs.__init__(self, n_features=n_features, ngrams=ngrams, key=key, memory=memory)
         gym.ObservationWrapper.__init__(self, env)
         space = env.observation_space
         if not isinstance(space, spaces.Dict) or not isinstance(space.spaces.get(key), spaces.Text):
@@ -53,11 +62,17 @@ class HashedTextFeatures(gym.ObservationWrapper, gym.utils.RecordConstructorArgs
             raise ValueError(f"n_features must be an integer >= 2, got {n_features!r}")
         if not ngrams or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in ngrams):
             raise ValueError(f"ngrams must be a non-empty tuple of positive integers, got {ngrams!r}")
+        if not isinstance(memory, bool):
+            raise ValueError(f"memory must be True or False, got {memory!r}")
         self.n_features = n_features
         self.ngrams = tuple(ngrams)
         self.key = key
+        self.memory = memory
+        self._memory = np.zeros(n_features, dtype=np.float32)
         entries = dict(space.spaces)
         entries[key] = spaces.Box(-1.0, 1.0, shape=(n_features,), dtype=np.float32)
+        if memory:
+            entries["text_memory"] = spaces.Box(-1.0, 1.0, shape=(n_features,), dtype=np.float32)
         self.observation_space = spaces.Dict(entries)
 
     def featurise(self, text: str) -> np.ndarray:
@@ -69,68 +84,150 @@ class HashedTextFeatures(gym.ObservationWrapper, gym.utils.RecordConstructorArgs
                 digest = zlib.crc32(" ".join(tokens[start:start + n]).encode("ascii", "ignore"))
                 # The lowest bit picks the sign so that collisions cancel out on average.
                 vector[(digest >> 1) % self.n_features] += 1.0 if digest & 1 else -1.0
-        norm = float(np.linalg.norm(vector))
-        return vector / norm if norm > 0 else vector
+        return _unit(vector)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        self._memory = np.zeros(self.n_features, dtype=np.float32)
+        return super().reset(seed=seed, options=options)
 
     def observation(self, observation: dict[str, Any]) -> dict[str, Any]:
         featurised = dict(observation)
         featurised[self.key] = self.featurise(observation[self.key])
+        if self.memory:
+            self._memory = self._memory + featurised[self.key]
+            featurised["text_memory"] = _unit(self._memory)
         return featurised
 
 
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype(np.float32) if norm > 0 else vector.astype(np.float32)
+
+
 class DialogueHistory(gym.Wrapper, gym.utils.RecordConstructorArgs):
-    """Add the agent's strategy counts and the recent observed emotions to a Dict observation.
+    """Add the agent's own strategy history and the observed emotion trajectory to a Dict observation.
+
+    Entries added (all ``float32``):
+
+    * ``strategy_shares`` ``(n_actions,)`` in [0, 1]: the share of the turns so far on which each
+      strategy was used;
+    * ``last_strategy`` ``(n_actions,)``: one-hot of the previous action (zeros on the first turn);
+    * ``strategy_effects`` ``(n_actions,)`` in [-1, 1]: for each strategy, the mean change of the
+      observed emotion on the turns it was used, divided by ``effect_scale`` points and clipped
+      (zero for unused strategies);
+    * ``emotion_history`` ``(emotion_window,)`` in [0, 1]: the latest observed emotions / 100,
+      oldest first, padded with the first one seen.
+
+    The strategy entries need ``Discrete`` actions; the emotion entries need the emotion in the
+    observation (they are left out when the env hides it, so nothing privileged leaks in).
 
     Args:
         env: an EmpathyGym env (or any env with a Dict observation space).
-        emotion_window: how many of the latest observed emotions to keep (oldest first, scaled to
-            0..1, padded with the first one seen).
+        emotion_window: how many of the latest observed emotions to keep.
+        effect_scale: the emotion change, in points, that maps to 1 in ``strategy_effects``.
     """
 
-    def __init__(self, env: gym.Env, emotion_window: int = 4) -> None:
-        gym.utils.RecordConstructorArgs.__init__(self, emotion_window=emotion_window)
+    def __init__(self, env: gym.Env, emotion_window: int = 4, effect_scale: float = 20.0) -> None:
+        gym.utils.RecordConstructorArgs.__init__(self, emotion_window=emotion_window, effect_scale=effect_scale)
         gym.Wrapper.__init__(self, env)
         space = env.observation_space
         if not isinstance(space, spaces.Dict):
             raise ValueError(f"DialogueHistory needs a Dict observation space; got {space}")
         if isinstance(emotion_window, bool) or not isinstance(emotion_window, int) or emotion_window < 1:
             raise ValueError(f"emotion_window must be a positive integer, got {emotion_window!r}")
+        if isinstance(effect_scale, bool) or not isinstance(effect_scale, (int, float)) or not effect_scale > 0:
+            raise ValueError(f"effect_scale must be a positive number of emotion points, got {effect_scale!r}")
         self.emotion_window = emotion_window
+        self.effect_scale = float(effect_scale)
         self._count_strategies = isinstance(env.action_space, spaces.Discrete)
         self._track_emotion = "emotion" in space.spaces
+        n_actions = int(env.action_space.n) if self._count_strategies else 0
         entries = dict(space.spaces)
         if self._count_strategies:
-            entries["strategy_shares"] = spaces.Box(0.0, 1.0, shape=(int(env.action_space.n),), dtype=np.float32)
+            entries["strategy_shares"] = spaces.Box(0.0, 1.0, shape=(n_actions,), dtype=np.float32)
+            entries["last_strategy"] = spaces.Box(0.0, 1.0, shape=(n_actions,), dtype=np.float32)
+            if self._track_emotion:
+                entries["strategy_effects"] = spaces.Box(-1.0, 1.0, shape=(n_actions,), dtype=np.float32)
         if self._track_emotion:
             entries["emotion_history"] = spaces.Box(0.0, 1.0, shape=(emotion_window,), dtype=np.float32)
         self.observation_space = spaces.Dict(entries)
-        self._counts = np.zeros(int(env.action_space.n) if self._count_strategies else 0, dtype=np.float32)
+        self._counts = np.zeros(n_actions, dtype=np.float32)
+        self._effects = np.zeros(n_actions, dtype=np.float64)  # summed emotion changes per strategy
+        self._last: int | None = None
         self._emotions: list[float] = []
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         observation, info = self.env.reset(seed=seed, options=options)
         self._counts = np.zeros_like(self._counts)
+        self._effects = np.zeros_like(self._effects)
+        self._last = None
         self._emotions = []
         return self._augment(observation), info
 
     def step(self, action: Any):
         observation, reward, terminated, truncated, info = self.env.step(action)
         if self._count_strategies:
-            self._counts[int(action)] += 1.0
+            self._last = int(action)
+            self._counts[self._last] += 1.0
+            if self._track_emotion:
+                self._effects[self._last] += float(observation["emotion"][0]) - 100.0 * self._emotions[-1]
         return self._augment(observation), reward, terminated, truncated, info
 
     def _augment(self, observation: dict[str, Any]) -> dict[str, Any]:
         augmented = dict(observation)
-        if self._count_strategies:
-            # Shares of the turns so far, so the entry stays in [0, 1] whatever the turn budget.
-            total = float(self._counts.sum())
-            augmented["strategy_shares"] = self._counts / total if total else self._counts.copy()
         if self._track_emotion:
             self._emotions.append(float(observation["emotion"][0]) / 100.0)
             recent = self._emotions[-self.emotion_window:]
             padded = [recent[0]] * (self.emotion_window - len(recent)) + recent
             augmented["emotion_history"] = np.array(padded, dtype=np.float32)
+        if self._count_strategies:
+            # Shares of the turns so far, so the entry stays in [0, 1] whatever the turn budget.
+            total = float(self._counts.sum())
+            augmented["strategy_shares"] = self._counts / total if total else self._counts.copy()
+            last = np.zeros_like(self._counts)
+            if self._last is not None:
+                last[self._last] = 1.0
+            augmented["last_strategy"] = last
+            if self._track_emotion:
+                mean_change = self._effects / np.maximum(self._counts, 1.0)
+                augmented["strategy_effects"] = np.clip(mean_change / self.effect_scale, -1.0, 1.0).astype(np.float32)
         return augmented
+
+
+class ScaleToUnit(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
+    """Map every bounded ``Box`` entry of a Dict observation (or a ``Box`` observation) linearly to [-1, 1].
+
+    Entries with an infinite bound, and non-Box entries, pass through unchanged. The EmpathyGym
+    emotion (0..100) becomes (emotion - 50) / 50; entries already bounded by [-1, 1] are unchanged.
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        gym.utils.RecordConstructorArgs.__init__(self)
+        gym.ObservationWrapper.__init__(self, env)
+        space = env.observation_space
+        entries = space.spaces if isinstance(space, spaces.Dict) else {None: space}
+        self._affine: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
+        scaled = {}
+        for key, entry in entries.items():
+            if isinstance(entry, spaces.Box) and np.all(np.isfinite(entry.low)) and np.all(np.isfinite(entry.high)):
+                low, high = entry.low.astype(np.float64), entry.high.astype(np.float64)
+                width = np.where(high > low, high - low, 1.0)
+                self._affine[key] = ((2.0 / width).astype(np.float32), (-1.0 - 2.0 * low / width).astype(np.float32))
+                scaled[key] = spaces.Box(-1.0, 1.0, shape=entry.shape, dtype=np.float32)
+            else:
+                scaled[key] = entry
+        self.observation_space = spaces.Dict(scaled) if isinstance(space, spaces.Dict) else scaled[None]
+
+    def _scale(self, key: Any, value: Any) -> Any:
+        if key not in self._affine:
+            return value
+        gain, offset = self._affine[key]
+        return np.clip(np.asarray(value, dtype=np.float32) * gain + offset, -1.0, 1.0)
+
+    def observation(self, observation: Any) -> Any:
+        if isinstance(self.env.observation_space, spaces.Dict):
+            return {key: self._scale(key, value) for key, value in observation.items()}
+        return self._scale(None, observation)
 
 
 class _ReplayEnv(gym.Env):

@@ -1,0 +1,100 @@
+"""How much of the gap between random and the oracle the bundled PPO closes (issue 3's acceptance).
+
+Trains the PPO reference agent on ``EmpathyGym/SupportStrategy-v0`` (train profiles) once per seed,
+then plays it on the 100 held-out test profiles beside the random and oracle reference policies,
+on the same episode seeds, and reports ``(ppo - random) / (oracle - random)`` per training seed
+and its mean. The trained agent is scored as :class:`~empathy_gym.agents.ppo.PPOPolicy` plays by
+default (greedy: the most likely strategy each turn) and, for information, sampling.
+
+Run from the repository root (2 workers train 2 seeds at a time):
+
+    python benchmarks/ppo_gap.py --seeds 1 2 3 --total-steps 500000 --workers 2
+
+Writes benchmarks/results/ppo_gap.json and .md and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import time
+
+import numpy as np
+from _common import RESULTS, machine
+
+from empathy_gym.agents.ppo import PPOConfig, PPOPolicy, train
+from empathy_gym.evaluation import evaluate
+from empathy_gym.policies.reference import OraclePolicy, RandomPolicy
+
+
+def _train_and_score(job: tuple[int, int, str, int]) -> dict:
+    seed, total_steps, difficulty, eval_seeds = job
+    config = PPOConfig(difficulty=difficulty, seed=seed, total_steps=total_steps)
+    start = time.perf_counter()
+    result = train(config)
+    seconds = time.perf_counter() - start
+    scores = {}
+    for mode, greedy in (("greedy", True), ("sampled", False)):
+        policy = PPOPolicy(result["agent"], config, greedy=greedy, seed=seed)
+        scores[mode] = evaluate(policy, difficulty=difficulty, split="test", seeds=range(eval_seeds))[1]
+    return {"seed": seed, "train_seconds": round(seconds, 1), "steps": int(result["global_step"]),
+            "final_train_entropy": result["entropy"], **scores}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="training seeds")
+    parser.add_argument("--total-steps", type=int, default=PPOConfig.total_steps)
+    parser.add_argument("--difficulty", default="normal")
+    parser.add_argument("--eval-seeds", type=int, default=3, help="test episodes per profile")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", default="ppo_gap", help="results file stem under benchmarks/results/")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    eval_seeds = range(args.eval_seeds)
+    random = evaluate(RandomPolicy(rng=np.random.default_rng(0)), difficulty=args.difficulty, split="test",
+                      seeds=eval_seeds)[1]
+    oracle = evaluate(OraclePolicy(), difficulty=args.difficulty, split="test", seeds=eval_seeds)[1]
+    jobs = [(seed, args.total_steps, args.difficulty, args.eval_seeds) for seed in args.seeds]
+    with multiprocessing.get_context("spawn").Pool(min(args.workers, len(jobs))) as pool:
+        runs = pool.map(_train_and_score, jobs)
+    elapsed = time.perf_counter() - start
+
+    low, high = random["mean_final_emotion"], oracle["mean_final_emotion"]
+    for run in runs:
+        for mode in ("greedy", "sampled"):
+            run[mode]["gap_closed"] = (run[mode]["mean_final_emotion"] - low) / (high - low)
+    mean_gap = {mode: float(np.mean([run[mode]["gap_closed"] for run in runs])) for mode in ("greedy", "sampled")}
+    mean_score = {mode: float(np.mean([run[mode]["mean_final_emotion"] for run in runs])) for mode in ("greedy", "sampled")}
+    command = (f"python benchmarks/ppo_gap.py --seeds {' '.join(map(str, args.seeds))} --total-steps {args.total_steps}"
+               f" --difficulty {args.difficulty} --eval-seeds {args.eval_seeds} --workers {args.workers}")
+    lines = [
+        f"Command: `{command}` ({elapsed / 60:.1f} min on {machine()})",
+        "",
+        f"PPO (defaults of `PPOConfig`, {args.total_steps} steps per seed) on `EmpathyGym/SupportStrategy-v0` at "
+        f"`{args.difficulty}`, scored on the 100 test profiles x {args.eval_seeds} episode seeds. "
+        f"random: {low:.1f}, oracle: {high:.1f}; the target is 0.8 of the gap ({low + 0.8 * (high - low):.1f}).",
+        "",
+        "| training seed | train min | greedy: final emotion | greedy: gap closed | sampled: final emotion | sampled: gap closed |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in runs:
+        g, s = run["greedy"], run["sampled"]
+        lines.append(f"| {run['seed']} | {run['train_seconds'] / 60:.1f} | {g['mean_final_emotion']:.1f} +/- {g['ci95']:.1f} "
+                     f"| {g['gap_closed']:.2f} | {s['mean_final_emotion']:.1f} +/- {s['ci95']:.1f} | {s['gap_closed']:.2f} |")
+    lines.append(f"| mean | | {mean_score['greedy']:.1f} | **{mean_gap['greedy']:.2f}** | {mean_score['sampled']:.1f} "
+                 f"| {mean_gap['sampled']:.2f} |")
+    table = "\n".join(lines)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(
+        {"command": command, "machine": machine(), "minutes": round(elapsed / 60, 1), "difficulty": args.difficulty,
+         "total_steps": args.total_steps, "eval_seeds": args.eval_seeds, "random": random, "oracle": oracle,
+         "runs": runs, "mean_gap_closed": mean_gap, "mean_final_emotion": mean_score}, indent=1) + "\n")
+    (RESULTS / f"{args.out}.md").write_text(table + "\n")
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

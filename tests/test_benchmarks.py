@@ -1,0 +1,49 @@
+"""The benchmark scripts stay runnable (tiny budgets; the real runs are by hand, results committed)."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture
+def bench(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+
+    def load(name):
+        module = __import__(name)
+        monkeypatch.setattr(module, "RESULTS", tmp_path)
+        return module
+
+    yield load
+    for name in ("ppo_gap", "ppo_vs_sb3", "_common"):
+        sys.modules.pop(name, None)
+
+
+def test_ppo_gap_reports_the_gap_per_seed(bench, tmp_path, monkeypatch, capsys):
+    ppo_gap = bench("ppo_gap")
+    monkeypatch.setattr(sys, "argv", ["ppo_gap.py", "--seeds", "1", "--total-steps", "512", "--eval-seeds", "1",
+                                      "--workers", "1", "--difficulty", "simple"])
+    ppo_gap.main()
+    result = json.loads((tmp_path / "ppo_gap.json").read_text())
+    run = result["runs"][0]
+    low, high = result["random"]["mean_final_emotion"], result["oracle"]["mean_final_emotion"]
+    assert run["greedy"]["gap_closed"] == pytest.approx((run["greedy"]["mean_final_emotion"] - low) / (high - low))
+    assert run["greedy"]["episodes"] == 100 and run["steps"] == 2048  # one whole update
+    assert "| mean |" in capsys.readouterr().out
+
+
+def test_ppo_vs_sb3_trains_both_and_reports_the_ratio(bench, tmp_path, monkeypatch):
+    ppo_vs_sb3 = bench("ppo_vs_sb3")
+    monkeypatch.setattr(sys, "argv", ["ppo_vs_sb3.py", "--seeds", "1", "--total-steps", "4096", "--eval-every", "2048",
+                                      "--final-eval-seeds", "1", "--threshold", "0", "--difficulty", "simple"])
+    ppo_vs_sb3.main()
+    result = json.loads((tmp_path / "ppo_vs_sb3.json").read_text())
+    assert [run["agent"] for run in result["runs"]] == ["bundled", "sb3"]
+    for run in result["runs"]:
+        assert run["steps"] == 4096 and run["reached"]["steps"] == 2048  # threshold 0: reached at the first scoring
+        assert [steps for steps, _ in run["curve"]] == [2048, 4096]  # after each update of 2048 steps
+    assert result["wall_clock_ratio"] > 0
