@@ -185,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--env", default="EmpathyGym/SupportStrategy-v0", help="a strategy environment id")
     train.add_argument("--difficulty", default="normal", help="preset name or level in [0, 1]")
     train.add_argument("--seed", type=int, default=1)
-    train.add_argument("--total-steps", type=_positive_int, default=200_000)
+    train.add_argument("--total-steps", type=_positive_int, default=300_000,
+                       help="environment steps (default 300000, the budget of benchmarks/ppo_gap.py)")
     train.add_argument("--num-envs", type=_positive_int, default=8)
     train.add_argument("--log-dir", default=None, help="default: runs/<env>-<difficulty>-seed<seed>")
     train.add_argument("--resume", default=None, help="a checkpoint.pt to continue (same settings)")

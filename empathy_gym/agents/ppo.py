@@ -151,7 +151,7 @@ class PPOConfig:
     seed: int = 1
     num_envs: int = 8
     num_steps: int = 256
-    total_steps: int = 200_000
+    total_steps: int = 300_000
     learning_rate: float = 1e-3
     anneal_lr: bool = True
     gamma: float = 0.95
