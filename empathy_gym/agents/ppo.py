@@ -3,12 +3,15 @@
 What it is
 ----------
 Proximal Policy Optimisation (Schulman et al., 2017) with an MLP actor and critic, trained on a
-vector of ``EmpathyGym/SupportStrategy-v0``-style environments (``Discrete`` strategy actions).
-The dialogue observation is turned into numbers by the package's featurisers, exactly as
-:mod:`empathy_gym.wrappers.features` documents::
+vector of ``EmpathyGym/SupportStrategy-v0``-style environments (``Discrete`` strategy actions),
+or of any Gymnasium env with ``Discrete`` actions and ``Box`` or Dict-of-``Box`` observations
+(:func:`featurise`). The dialogue observation is turned into numbers by the package's
+featurisers, exactly as :mod:`empathy_gym.wrappers.features` documents::
 
     env = gym.make(env_id, difficulty=...)
-    env = FlattenObservation(ScaleToUnit(HashedTextFeatures(DialogueHistory(env), n_features=...)))
+    env = DialogueHistory(env)                                   # own strategies, emotion trajectory
+    env = HashedTextFeatures(env, n_features=..., memory=True)   # this turn's text and the episode's
+    env = FlattenObservation(ScaleToUnit(env))                   # one Box, every entry in [-1, 1]
 
 The module reads top to bottom: configuration (:class:`PPOConfig`), env setup (:func:`make_env`),
 the network (:class:`Agent`), GAE (:func:`compute_gae`), the training loop (:func:`train`:

