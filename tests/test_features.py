@@ -140,9 +140,6 @@ class _CountingEncoder:
     def __init__(self):
         self.calls = 0
 
-    def get_sentence_embedding_dimension(self):
-        return 26
-
     def encode(self, texts):
         self.calls += 1
         return np.array([[text.lower().count(chr(97 + i)) for i in range(26)] for text in texts], dtype=float)

