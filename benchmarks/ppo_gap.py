@@ -25,7 +25,18 @@ from _common import RESULTS, machine
 
 from empathy_gym.agents.ppo import PPOConfig, PPOPolicy, train
 from empathy_gym.evaluation import evaluate
-from empathy_gym.policies.reference import OraclePolicy, RandomPolicy
+from empathy_gym.policies.reference import HeuristicPolicy, OraclePolicy, RandomPolicy
+from empathy_gym.profiles import load_profiles
+from empathy_gym.vocabulary import INTENTIONS
+
+
+def by_intention(records) -> dict[str, float]:
+    """Mean final emotion per hidden intention of the test profiles."""
+    intention = {profile.id: profile.hidden_intention for profile in load_profiles("test")}
+    finals: dict[str, list[float]] = {name: [] for name in INTENTIONS}
+    for record in records:
+        finals[intention[record.profile_id]].append(record.final_emotion)
+    return {name: float(np.mean(values)) for name, values in finals.items() if values}
 
 
 def _train_and_score(job: tuple[int, int, str, int]) -> dict:
@@ -37,7 +48,8 @@ def _train_and_score(job: tuple[int, int, str, int]) -> dict:
     scores = {}
     for mode, greedy in (("greedy", True), ("sampled", False)):
         policy = PPOPolicy(result["agent"], config, greedy=greedy, seed=seed)
-        scores[mode] = evaluate(policy, difficulty=difficulty, split="test", seeds=range(eval_seeds))[1]
+        records, scores[mode] = evaluate(policy, difficulty=difficulty, split="test", seeds=range(eval_seeds))
+        scores[mode]["by_intention"] = by_intention(records)
     # The same greedy agent on the people it trained with (one episode each), to show how much of
     # what it learned is about those people rather than about reading any person.
     seen = evaluate(PPOPolicy(result["agent"], config), difficulty=difficulty, split="train", seeds=(0,))[1]
@@ -59,7 +71,11 @@ def main() -> None:
     eval_seeds = range(args.eval_seeds)
     random = evaluate(RandomPolicy(rng=np.random.default_rng(0)), difficulty=args.difficulty, split="test",
                       seeds=eval_seeds)[1]
-    oracle = evaluate(OraclePolicy(), difficulty=args.difficulty, split="test", seeds=eval_seeds)[1]
+    references = {}
+    for name, policy in (("heuristic", HeuristicPolicy()), ("oracle", OraclePolicy())):
+        records, references[name] = evaluate(policy, difficulty=args.difficulty, split="test", seeds=eval_seeds)
+        references[name]["by_intention"] = by_intention(records)
+    oracle = references["oracle"]
     # The references on the train profiles too, to tell an easier split from a memorising agent.
     on_train = {name: evaluate(policy, difficulty=args.difficulty, split="train", seeds=(0,))[1]["mean_final_emotion"]
                 for name, policy in (("random", RandomPolicy(rng=np.random.default_rng(0))), ("oracle", OraclePolicy()))}
@@ -95,13 +111,20 @@ def main() -> None:
     seen = float(np.mean([run["train_profiles_greedy"]["mean_final_emotion"] for run in runs]))
     lines.append(f"| mean | | {mean_score['greedy']:.1f} | **{mean_gap['greedy']:.2f}** | {mean_score['sampled']:.1f} "
                  f"| {mean_gap['sampled']:.2f} | {seen:.1f} |")
+    lines += ["", "Mean final emotion by the test user's hidden intention (greedy PPO: mean of the seeds):", "",
+              "| hidden intention | PPO | heuristic | oracle |", "| --- | --- | --- | --- |"]
+    for name in INTENTIONS:
+        ppo_mean = float(np.mean([run["greedy"]["by_intention"][name] for run in runs]))
+        lines.append(f"| {name} | {ppo_mean:.1f} | {references['heuristic']['by_intention'][name]:.1f} "
+                     f"| {references['oracle']['by_intention'][name]:.1f} |")
     lines += ["", f"On the train profiles (one episode each) random scores {on_train['random']:.1f} and the oracle "
                   f"{on_train['oracle']:.1f}."]
     table = "\n".join(lines)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.out}.json").write_text(json.dumps(
         {"command": command, "machine": machine(), "minutes": round(elapsed / 60, 1), "difficulty": args.difficulty,
-         "total_steps": args.total_steps, "eval_seeds": args.eval_seeds, "random": random, "oracle": oracle,
+         "total_steps": args.total_steps, "eval_seeds": args.eval_seeds, "random": random,
+         "heuristic": references["heuristic"], "oracle": oracle,
          "references_on_train_profiles": on_train,
          "runs": runs, "mean_gap_closed": mean_gap, "mean_final_emotion": mean_score}, indent=1) + "\n")
     (RESULTS / f"{args.out}.md").write_text(table + "\n")
