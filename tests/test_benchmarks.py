@@ -19,7 +19,7 @@ def bench(monkeypatch, tmp_path):
         return module
 
     yield load
-    for name in ("ppo_gap", "ppo_vs_sb3", "_common"):
+    for name in ("ppo_gap", "ppo_vs_sb3", "throughput", "_common"):
         sys.modules.pop(name, None)
 
 
@@ -47,3 +47,19 @@ def test_ppo_vs_sb3_trains_both_and_reports_the_ratio(bench, tmp_path, monkeypat
         assert run["steps"] == 4096 and run["reached"]["steps"] == 2048  # threshold 0: reached at the first scoring
         assert [steps for steps, _ in run["curve"]] == [2048, 4096]  # after each update of 2048 steps
     assert result["wall_clock_ratio"] > 0
+
+
+def test_throughput_measures_every_id_against_cartpole(bench, tmp_path, monkeypatch):
+    from empathy_gym.envs.registration import env_ids
+
+    throughput = bench("throughput")
+    monkeypatch.setattr(sys, "argv", ["throughput.py", "--repeats", "2", "--steps", "40", "--cartpole-steps", "400",
+                                      "--train-steps", "2048"])
+    throughput.main()
+    result = json.loads((tmp_path / "throughput.json").read_text())
+    assert set(result["envs"]) == {"CartPole-v1", *env_ids()}
+    for row in result["envs"].values():
+        for kind in ("single", "sync8", "async2"):
+            assert 0 < row[kind]["min"] <= row[kind]["median"] <= row[kind]["max"]
+    assert set(result["training_steps_per_second"]) == {"bundled_ppo", "sb3_ppo"}
+    assert "x CartPole" in (tmp_path / "throughput.md").read_text()
