@@ -1,4 +1,5 @@
-"""The ``empathy-gym`` command line: score the reference policies, play or watch a conversation, train PPO."""
+"""The ``empathy-gym`` command line: score the reference policies, play or watch a conversation, train PPO,
+evaluate a policy with the evaluation suite, and run the difficulty sweep."""
 
 from __future__ import annotations
 
@@ -69,12 +70,9 @@ def _play(args: argparse.Namespace) -> int:
             return 0
 
 
-class ProgressBar:
-    """A one-line training progress bar with the latest return and final emotion.
-
-    On a terminal it is redrawn in place after every update; into a file or pipe it writes one line
-    per tenth of the run, so logs stay short.
-    """
+class _Bar:
+    """A one-line progress bar: redrawn in place on a terminal; into a file or pipe, one line per
+    tenth of the work, so logs stay short."""
 
     def __init__(self, total: int, stream=None, width: int = 20) -> None:
         self.total = max(1, int(total))
@@ -84,24 +82,21 @@ class ProgressBar:
         self._tenths_shown = -1
         self._drawn = False
 
-    def line(self, row: dict) -> str:
-        done = min(1.0, row["update"] / self.total)
-        filled = int(round(self.width * done))
-        return (f"[{'#' * filled}{'.' * (self.width - filled)}] {done:4.0%}  update {row['update']:>4}/{self.total}  "
-                f"step {row['global_step']:>8}  return {row['mean_episode_return']:+.2f}  "
-                f"final emotion {row['mean_final_emotion']:5.1f}  entropy {row['entropy']:.2f}  {row['sps']:.0f} steps/s")
+    def _bar(self, done: int) -> str:
+        fraction = min(1.0, done / self.total)
+        filled = int(round(self.width * fraction))
+        return f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction:4.0%}"
 
-    def update(self, row: dict, agent: object = None) -> None:
-        """Show the metrics of one finished update (the ``on_update`` hook of ``train``)."""
+    def _show(self, done: int, line: str) -> None:
         if self.interactive:
-            self.stream.write("\r" + self.line(row))
+            self.stream.write("\r" + line)
             self._drawn = True
         else:
-            tenths = int(10 * row["update"] / self.total)
-            if tenths == self._tenths_shown and row["update"] != self.total:
+            tenths = int(10 * done / self.total)
+            if tenths == self._tenths_shown and done != self.total:
                 return
             self._tenths_shown = tenths
-            self.stream.write(self.line(row) + "\n")
+            self.stream.write(line + "\n")
         self.stream.flush()
 
     def close(self) -> None:
@@ -110,6 +105,63 @@ class ProgressBar:
             self.stream.write("\n")
             self.stream.flush()
             self._drawn = False
+
+
+class ProgressBar(_Bar):
+    """The training progress bar, with the latest return, final emotion and entropy."""
+
+    def line(self, row: dict) -> str:
+        return (f"{self._bar(row['update'])}  update {row['update']:>4}/{self.total}  "
+                f"step {row['global_step']:>8}  return {row['mean_episode_return']:+.2f}  "
+                f"final emotion {row['mean_final_emotion']:5.1f}  entropy {row['entropy']:.2f}  {row['sps']:.0f} steps/s")
+
+    def update(self, row: dict, agent: object = None) -> None:
+        """Show the metrics of one finished update (the ``on_update`` hook of ``train``)."""
+        self._show(row["update"], self.line(row))
+
+
+class EpisodeCounter(_Bar):
+    """The evaluation progress bar (on stderr by default, so stdout holds only the report)."""
+
+    def __init__(self, total: int, stream=None, width: int = 20) -> None:
+        super().__init__(total, stream if stream is not None else sys.stderr, width)
+        self.done = 0
+
+    def update(self, record: object = None) -> None:
+        """Count one finished episode (the ``on_episode`` hook of ``evaluate``)."""
+        self.done += 1
+        self._show(self.done, f"{self._bar(self.done)}  episode {self.done}/{self.total}")
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from empathy_gym.evaluation import evaluate_suite, load_policy, suite_episodes, suite_markdown
+
+    policy, env_id = load_policy(args.policy, seed=args.seed, greedy=not args.sample)
+    seeds = [args.seed + offset for offset in range(args.seeds)]
+    bar = EpisodeCounter(suite_episodes(splits=args.splits, settings=args.settings, seeds=seeds))
+    try:
+        report = evaluate_suite(policy, env_id=env_id, settings=args.settings, splits=args.splits, seeds=seeds,
+                                on_episode=bar.update)
+    finally:
+        bar.close()
+    report["policy"] = args.policy
+    text = suite_markdown(report)
+    print(text)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, indent=1)
+        print(f"\nwrote {args.json}")
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        print(f"wrote {args.markdown}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from empathy_gym.sweep import run
+
+    return run(args)
 
 
 def _positive_int(text: str) -> int:
@@ -193,6 +245,34 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--eval-seeds", type=_positive_int, default=1,
                        help="test episodes per profile for the final comparison (default 1)")
     train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="the evaluation suite: a policy on the test and ood profiles at both settings",
+        description="Play a policy once per profile and seed on the held-out splits at the evaluation settings "
+                    "(normal: initial emotion 40, 10 turns; challenging) and report mean final emotion with a 95% "
+                    "CI, success and failure rates, turns, entropy, the per-intention breakdown and the strategy "
+                    "distribution.")
+    evaluate.add_argument("--policy", required=True,
+                          help="a reference policy (random, heuristic, oracle, always_<strategy>), a PPO checkpoint "
+                               "(.pt) or a stable-baselines3 model (.zip)")
+    evaluate.add_argument("--splits", nargs="+", default=["test", "ood"], choices=("train", "test", "ood"))
+    evaluate.add_argument("--settings", nargs="+", default=["normal", "challenging"], choices=("normal", "challenging"))
+    evaluate.add_argument("--seeds", type=_positive_int, default=1, help="episodes per profile (default 1)")
+    evaluate.add_argument("--seed", type=int, default=0, help="first evaluation seed (and the policy's sampling seed)")
+    evaluate.add_argument("--sample", action="store_true", help="sample the policy's actions instead of taking the likeliest")
+    evaluate.add_argument("--json", default=None, help="also write the report to this JSON file")
+    evaluate.add_argument("--markdown", default=None, help="also write the Markdown report to this file")
+    evaluate.set_defaults(run=_evaluate)
+
+    from empathy_gym.sweep import build_parser as sweep_arguments
+
+    sweep = commands.add_parser(
+        "sweep", help="the difficulty sweep: train PPO per training condition, evaluate every agent (needs torch)",
+        description="Train the bundled PPO under each difficulty condition (levels, single axes, curricula) with "
+                    "several seeds, evaluate every agent with the evaluation suite, and write sweep.json, sweep.md "
+                    "and PNG plots. Finished runs are kept in OUT/runs/, so a rerun resumes.")
+    sweep_arguments(sweep)
+    sweep.set_defaults(run=_sweep)
     return parser
 
 

@@ -1,25 +1,51 @@
-"""Playing policies on simulated users and summarising the outcomes (the core of the evaluation suite).
+"""The evaluation suite: play a policy on held-out simulated users and summarise the outcomes.
 
-:func:`play_episode` plays one conversation; :func:`evaluate` plays a policy once per profile of a
-split (and per seed) at a fixed difficulty and returns per-episode records and a summary: mean
-final emotion with a 95% confidence interval, success rate (reached 100), failure rate (< 10) and
-mean turns.
+The protocol (DESIGN.md section 6): every profile of a split (``test``: 100 people; ``ood``: 80 people
+with unseen life themes) is played once per seed at a fixed evaluation setting
+(:data:`EVAL_SETTINGS`: ``normal``, i.e. initial emotion 40 and 10 turns, and ``challenging``).
+
+* :func:`play_episode` plays one conversation and returns an :class:`EpisodeRecord`;
+* :func:`evaluate` plays one split at one difficulty and returns the records and a summary
+  (:func:`summarise`): mean final emotion with a 95% confidence interval, success rate (reached
+  100), failure rate (fell below 10), mean turns, the per-intention breakdown, the strategy
+  distribution, and the policy's mean action entropy when it has one (``last_entropy``);
+* :func:`evaluate_suite` runs every (split, setting) cell and returns a JSON-ready report;
+  :func:`suite_markdown` renders it. ``empathy-gym evaluate`` is the command-line front end;
+* :func:`load_policy` turns a name or a file into a policy: a reference policy's name, a bundled
+  PPO checkpoint (``.pt``) or a stable-baselines3 model (``.zip``).
+
+A policy is any object with ``reset(observation, info, env)`` and ``act(observation, info)`` (see
+:mod:`empathy_gym.policies.reference`); a plain callable ``f(observation) -> action`` works too
+(:class:`CallablePolicy`). Results are deterministic for given seeds: every episode's seed is a
+function of the run's seed and the profile's position, and randomised policies take explicit seeds.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
-from empathy_gym.model.difficulty import DifficultyLike
+from empathy_gym.model.difficulty import PRESETS, Difficulty, DifficultyLike, make_difficulty
+from empathy_gym.vocabulary import INTENTIONS
 
 # Two-sided 95% normal quantile; with 100+ episodes per cell the t correction is negligible.
 Z_95 = 1.959963984540054
+
+#: The fixed evaluation settings of DESIGN.md section 6.
+EVAL_SETTINGS: dict[str, Difficulty] = {
+    "normal": PRESETS["normal"].replace(initial_emotion=40, max_turns=10),
+    "challenging": PRESETS["challenging"],
+}
+
+#: The splits the suite evaluates on by default: held-out people, and people with unseen life themes.
+EVAL_SPLITS: tuple[str, ...] = ("test", "ood")
 
 
 @dataclass(frozen=True)
@@ -34,19 +60,61 @@ class EpisodeRecord:
     turns: int
     episode_return: float
     actions: tuple[Any, ...]  # strategy indices, or reply texts for text policies
+    strategies: tuple[str, ...] = ()  # the strategy of each turn (as the user read it, for text replies)
+    mean_entropy: float | None = None  # the policy's mean action entropy over the turns, if it reports one
+
+
+class CallablePolicy:
+    """A plain function ``f(observation) -> action`` as a policy (it keeps no memory of its own)."""
+
+    def __init__(self, function: Callable[[Any], Any], name: str = "callable") -> None:
+        if not callable(function):
+            raise TypeError(f"expected a callable observation -> action, got {function!r}")
+        self.function = function
+        self.name = name
+
+    def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
+        pass
+
+    def act(self, observation: dict[str, Any], info: dict[str, Any]) -> Any:
+        return self.function(observation)
+
+
+def as_policy(policy: Any) -> Any:
+    """``policy`` itself when it has ``reset`` and ``act``; a :class:`CallablePolicy` for a callable."""
+    if hasattr(policy, "act") and hasattr(policy, "reset"):
+        return policy
+    if callable(policy):
+        return CallablePolicy(policy, name=getattr(policy, "__name__", "callable"))
+    raise TypeError(f"a policy needs reset(observation, info, env) and act(observation, info), or to be a "
+                    f"callable observation -> action; got {policy!r}")
+
+
+def _turn_strategy(info: Mapping[str, Any]) -> str:
+    """The strategy of the turn just played: the chosen one, or the one the user read in a text reply."""
+    if "strategy" in info:
+        return str(info["strategy"])
+    return str((info.get("appraisal") or {}).get("dominant_strategy") or "none")
 
 
 def play_episode(env: gym.Env, policy: Any, *, seed: int, profile_id: str | None = None) -> EpisodeRecord:
     """Play ``policy`` (see :mod:`empathy_gym.policies.reference`) for one episode of ``env``."""
+    policy = as_policy(policy)
     options = {"profile_id": profile_id} if profile_id is not None else None
     observation, info = env.reset(seed=seed, options=options)
     policy.reset(observation, info, env)
     actions: list[Any] = []
+    strategies: list[str] = []
+    entropies: list[float] = []
     total = 0.0
     while True:
         action = policy.act(observation, info)
+        entropy = getattr(policy, "last_entropy", None)
+        if entropy is not None:
+            entropies.append(float(entropy))
         actions.append(action)
         observation, reward, terminated, truncated, info = env.step(action)
+        strategies.append(_turn_strategy(info))
         total += float(reward)
         if terminated or truncated:
             break
@@ -59,6 +127,8 @@ def play_episode(env: gym.Env, policy: Any, *, seed: int, profile_id: str | None
         turns=int(info["turn"]),
         episode_return=total,
         actions=tuple(actions),
+        strategies=tuple(strategies),
+        mean_entropy=float(np.mean(entropies)) if entropies else None,
     )
 
 
@@ -70,36 +140,168 @@ def evaluate(
     difficulty: DifficultyLike = "normal",
     seeds: Sequence[int] = (0,),
     env_kwargs: dict[str, Any] | None = None,
-) -> tuple[list[EpisodeRecord], dict[str, float]]:
-    """Play ``policy`` once per profile of ``split`` for each seed; return the records and a summary."""
-    env = gym.make(env_id, difficulty=difficulty, split=split, **(env_kwargs or {}))
+    on_episode: Callable[[EpisodeRecord], None] | None = None,
+) -> tuple[list[EpisodeRecord], dict[str, Any]]:
+    """Play ``policy`` once per profile of ``split`` for each seed; return the records and :func:`summarise`.
+
+    ``difficulty`` may also name an evaluation setting (:data:`EVAL_SETTINGS`). ``on_episode`` is
+    called with each finished record (a progress bar).
+    """
+    if isinstance(difficulty, str) and difficulty in EVAL_SETTINGS:
+        difficulty = EVAL_SETTINGS[difficulty]
+    policy = as_policy(policy)
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must name at least one seed")
+    env = gym.make(env_id, difficulty=make_difficulty(difficulty), split=split, **(env_kwargs or {}))
     try:
-        profiles = env.unwrapped.profiles
-        records = [
-            play_episode(env, policy, seed=seed * 100_003 + index, profile_id=profile.id)
-            for seed in seeds
-            for index, profile in enumerate(profiles)
-        ]
+        records = []
+        for seed in seeds:
+            for index, profile in enumerate(env.unwrapped.profiles):
+                records.append(play_episode(env, policy, seed=seed * 100_003 + index, profile_id=profile.id))
+                if on_episode is not None:
+                    on_episode(records[-1])
     finally:
         env.close()
     return records, summarise(records)
 
 
-def summarise(records: Sequence[EpisodeRecord]) -> dict[str, float]:
-    """Mean final emotion with its 95% confidence interval, success and failure rates, mean turns."""
-    finals = np.array([record.final_emotion for record in records], dtype=float)
-    n = len(finals)
+def _mean_ci(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and the half-width of its normal 95% confidence interval (NaN for one value)."""
+    array = np.asarray(values, dtype=float)
+    half_width = Z_95 * array.std(ddof=1) / math.sqrt(len(array)) if len(array) > 1 else float("nan")
+    return float(array.mean()), float(half_width)
+
+
+def summarise(records: Sequence[EpisodeRecord]) -> dict[str, Any]:
+    """Mean final emotion with its 95% CI, success and failure rates, mean turns, and the breakdowns.
+
+    ``per_intention`` maps each hidden intention present to its episodes, mean final emotion and
+    CI; ``strategy_distribution`` is the share of turns per strategy (most used first);
+    ``mean_entropy`` is the policy's mean action entropy in nats, or None when it reports none.
+    """
+    n = len(records)
     if n == 0:
         raise ValueError("cannot summarise zero episodes")
-    half_width = Z_95 * finals.std(ddof=1) / math.sqrt(n) if n > 1 else float("nan")
+    mean, half_width = _mean_ci([record.final_emotion for record in records])
+    per_intention = {}
+    for intention in INTENTIONS:
+        finals = [record.final_emotion for record in records if record.hidden_intention == intention]
+        if finals:
+            intention_mean, intention_ci = _mean_ci(finals)
+            per_intention[intention] = {"episodes": len(finals), "mean_final_emotion": intention_mean,
+                                        "ci95": intention_ci}
+    turns = Counter(strategy for record in records for strategy in record.strategies)
+    total_turns = sum(turns.values())
+    entropies = [record.mean_entropy for record in records if record.mean_entropy is not None]
     return {
         "episodes": n,
-        "mean_final_emotion": float(finals.mean()),
-        "ci95": float(half_width),
+        "mean_final_emotion": mean,
+        "ci95": half_width,
         "success_rate": float(np.mean([record.reason == "resolved" for record in records])),
         "failure_rate": float(np.mean([record.reason == "quit" for record in records])),
         "mean_turns": float(np.mean([record.turns for record in records])),
+        "per_intention": per_intention,
+        "strategy_distribution": {name: count / total_turns for name, count in turns.most_common()},
+        "mean_entropy": float(np.mean(entropies)) if entropies else None,
     }
+
+
+def evaluate_suite(
+    policy: Any,
+    *,
+    env_id: str = "EmpathyGym/SupportStrategy-v0",
+    settings: Sequence[str] = tuple(EVAL_SETTINGS),
+    splits: Sequence[str] = EVAL_SPLITS,
+    seeds: Sequence[int] = (0,),
+    env_kwargs: dict[str, Any] | None = None,
+    on_episode: Callable[[EpisodeRecord], None] | None = None,
+) -> dict[str, Any]:
+    """Evaluate ``policy`` on every split at every evaluation setting; a JSON-ready report.
+
+    ``report["cells"]["<split>/<setting>"]`` is that cell's :func:`summarise`.
+    """
+    unknown = [name for name in settings if name not in EVAL_SETTINGS]
+    if unknown:
+        raise ValueError(f"unknown evaluation setting(s) {unknown}; allowed: {', '.join(EVAL_SETTINGS)}")
+    policy = as_policy(policy)
+    cells = {}
+    for split in splits:
+        for setting in settings:
+            cells[f"{split}/{setting}"] = evaluate(policy, env_id=env_id, split=split, difficulty=setting,
+                                                   seeds=seeds, env_kwargs=env_kwargs, on_episode=on_episode)[1]
+    return {
+        "policy": getattr(policy, "name", type(policy).__name__),
+        "env_id": env_id,
+        "seeds": list(seeds),
+        "settings": {name: EVAL_SETTINGS[name].to_dict() for name in settings},
+        "cells": cells,
+    }
+
+
+def suite_episodes(*, splits: Sequence[str] = EVAL_SPLITS, settings: Sequence[str] = tuple(EVAL_SETTINGS),
+                   seeds: Sequence[int] = (0,)) -> int:
+    """How many episodes :func:`evaluate_suite` plays with these arguments (for a progress bar)."""
+    from empathy_gym.profiles import load_profiles
+
+    return sum(len(load_profiles(split)) for split in splits) * len(settings) * len(list(seeds))
+
+
+def suite_markdown(report: Mapping[str, Any]) -> str:
+    """The report as Markdown: the summary per cell, the per-intention table, the strategy shares."""
+    cells = report["cells"]
+    lines = [f"Policy `{report['policy']}` on `{report['env_id']}`, seeds {report['seeds']}.", "",
+             "| split / setting | episodes | final emotion (95% CI) | success % | fail % | turns | entropy |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, cell in cells.items():
+        entropy = "-" if cell["mean_entropy"] is None else f"{cell['mean_entropy']:.2f}"
+        lines.append(f"| {name} | {cell['episodes']} | {cell['mean_final_emotion']:.1f} +/- {cell['ci95']:.1f} | "
+                     f"{100 * cell['success_rate']:.0f} | {100 * cell['failure_rate']:.0f} | "
+                     f"{cell['mean_turns']:.1f} | {entropy} |")
+    lines += ["", "Mean final emotion by hidden intention:", "",
+              "| intention | " + " | ".join(cells) + " |", "| --- |" + " ---: |" * len(cells)]
+    for intention in INTENTIONS:
+        row = [f"{cell['per_intention'][intention]['mean_final_emotion']:.1f}"
+               if intention in cell["per_intention"] else "-" for cell in cells.values()]
+        lines.append(f"| {intention} | " + " | ".join(row) + " |")
+    lines += ["", "Share of turns per strategy (%):", "",
+              "| strategy | " + " | ".join(cells) + " |", "| --- |" + " ---: |" * len(cells)]
+    names = list(dict.fromkeys(name for cell in cells.values() for name in cell["strategy_distribution"]))
+    for name in names:
+        row = [f"{100 * cell['strategy_distribution'].get(name, 0.0):.1f}" for cell in cells.values()]
+        lines.append(f"| {name} | " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def load_policy(spec: str, *, seed: int = 0, greedy: bool = True) -> tuple[Any, str]:
+    """A policy from a name or a file, and the env id it plays.
+
+    ``spec`` is a reference policy's name (``random``, ``heuristic``, ``oracle``,
+    ``always_<strategy>``), a bundled PPO checkpoint (``*.pt``, written by ``train``) or a
+    stable-baselines3 model (``*.zip``, trained on ``make_sb3_env`` observations). Reference and
+    SB3 policies play ``EmpathyGym/SupportStrategy-v0``; a checkpoint plays its training env.
+    """
+    from empathy_gym.policies.reference import reference_policies
+
+    references = reference_policies(rng=np.random.default_rng(seed))
+    if spec in references:
+        return references[spec], "EmpathyGym/SupportStrategy-v0"
+    path = Path(spec)
+    if path.suffix == ".pt":
+        if not path.is_file():
+            raise ValueError(f"no PPO checkpoint at {spec!r}")
+        from empathy_gym.agents.ppo import PPOPolicy, load_agent
+
+        agent, config = load_agent(path)
+        return PPOPolicy(agent, config, greedy=greedy, seed=seed, name=path.parent.name or "ppo"), config.env_id
+    if path.suffix == ".zip":
+        if not path.is_file():
+            raise ValueError(f"no stable-baselines3 model at {spec!r}")
+        from empathy_gym.integrations.sb3 import SB3Policy, load_sb3_model
+
+        return SB3Policy(load_sb3_model(path), deterministic=greedy, name=path.stem), "EmpathyGym/SupportStrategy-v0"
+    raise ValueError(f"unknown policy {spec!r}: give a reference policy ({', '.join(references)}), "
+                     "a PPO checkpoint (.pt) or a stable-baselines3 model (.zip)")
 
 
 def score_reference_policies(

@@ -13,7 +13,7 @@ LAYERS = {
     "model": 2,
     "envs": 3,
     "wrappers": 4,
-    "policies": 5, "evaluation": 5, "cli": 5, "agents": 5, "integrations": 5,
+    "policies": 5, "evaluation": 5, "cli": 5, "agents": 5, "integrations": 5, "sweep": 5,
 }
 
 

@@ -82,6 +82,7 @@ except ImportError as error:  # pragma: no cover - exercised only without torch
     ) from error
 
 import empathy_gym  # noqa: F401  (registers the EmpathyGym/ ids)
+from empathy_gym.wrappers.curriculum import SCHEDULERS, Curriculum, Scheduler, make_scheduler
 from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures, ReplayFeaturiser, ScaleToUnit
 
 #: The columns of the per-update CSV log, in order.
@@ -101,6 +102,7 @@ LOG_COLUMNS: tuple[str, ...] = (
     "mean_final_emotion",
     "success_rate",
     "failure_rate",
+    "curriculum_level",
 )
 
 
@@ -122,7 +124,12 @@ class PPOConfig:
     Args:
         env_id: a strategy environment id, or any Gymnasium id with ``Discrete`` actions and ``Box`` or
             ``Dict``-of-``Box`` observations (made with its defaults; ``difficulty`` and ``split`` are then unused).
-        difficulty: the env's difficulty (preset name, level, mapping or ``Difficulty``).
+        difficulty: the env's difficulty (preset name, level, mapping or ``Difficulty``); with a
+            ``curriculum`` other than ``"fixed"`` the curriculum sets it instead.
+        curriculum: ``None`` (train at ``difficulty``) or a scheduler name from
+            :data:`empathy_gym.wrappers.curriculum.SCHEDULERS` (``"fixed"``, ``"ramp"``,
+            ``"adaptive"``, ``"bandit"``, made by ``make_scheduler`` with its documented defaults),
+            shared by all the envs; its state is saved in checkpoints and its level logged.
         split: which shipped profiles to train on (``"train"``; evaluate on ``"test"``).
         seed: seeds torch, numpy, action sampling and the envs.
         num_envs: parallel environments in the ``SyncVectorEnv``.
@@ -150,6 +157,7 @@ class PPOConfig:
 
     env_id: str = "EmpathyGym/SupportStrategy-v0"
     difficulty: Any = "normal"
+    curriculum: str | None = None
     split: str = "train"
     seed: int = 1
     num_envs: int = 8
@@ -173,6 +181,18 @@ class PPOConfig:
     text_memory: bool = True
     emotion_window: int = 4
     torch_threads: int = 1
+
+    def __post_init__(self) -> None:
+        if self.curriculum is not None and self.curriculum not in SCHEDULERS:
+            raise ValueError(f"unknown curriculum {self.curriculum!r}; allowed: None, {', '.join(SCHEDULERS)}")
+        if self.curriculum is not None and not self.env_id.startswith("EmpathyGym/"):
+            raise ValueError(f"a curriculum needs an EmpathyGym env (difficulty at reset), not {self.env_id!r}")
+
+    def make_scheduler(self) -> Scheduler | None:
+        """A fresh scheduler for this config's ``curriculum`` (None without one)."""
+        if self.curriculum is None:
+            return None
+        return make_scheduler(self.curriculum, total_steps=self.total_steps, difficulty=self.difficulty, seed=self.seed)
 
     @property
     def batch_size(self) -> int:
@@ -211,15 +231,17 @@ def featurise(env: gym.Env, config: PPOConfig) -> gym.Env:
     raise ValueError(f"PPO here needs Box or Dict-of-Box observations (or an EmpathyGym Dict with text); got {space}")
 
 
-def make_env(config: PPOConfig, index: int = 0) -> gym.Env:
+def make_env(config: PPOConfig, index: int = 0, scheduler: Scheduler | None = None) -> gym.Env:
     """One featurised training env (``index`` is its place in the vector; seeds come from reset).
 
-    EmpathyGym ids get ``difficulty`` and ``split`` from the config; any other Gymnasium id is made
-    with its defaults.
+    EmpathyGym ids get ``difficulty`` and ``split`` from the config (and a :class:`Curriculum`
+    around ``scheduler`` when one is given); any other Gymnasium id is made with its defaults.
     """
     del index  # every env is built alike; envs.reset(seed=seed) gives env i the seed seed + i
     if config.env_id.startswith("EmpathyGym/"):
         env = gym.make(config.env_id, difficulty=config.difficulty, split=config.split)
+        if scheduler is not None:
+            env = Curriculum(env, scheduler)
     else:
         env = gym.make(config.env_id)
     return featurise(env, config)
@@ -353,6 +375,12 @@ def _explained_variance(predicted: np.ndarray, target: np.ndarray) -> float:
     return float("nan") if variance == 0 else float(1.0 - np.var(target - predicted) / variance)
 
 
+def _level(scheduler: Scheduler | None) -> float:
+    """The curriculum's current level for the logs (NaN without a curriculum or a level)."""
+    level = scheduler.level if scheduler is not None else None
+    return math.nan if level is None else float(level)
+
+
 def _mean(values: list[float]) -> float:
     return float(np.mean(values)) if values else float("nan")
 
@@ -360,7 +388,7 @@ def _mean(values: list[float]) -> float:
 CHECKPOINT_NAME = "checkpoint.pt"
 
 
-def _checkpoint(config, agent, optimizer, sampler, shuffler, update, global_step, history) -> dict[str, Any]:
+def _checkpoint(config, agent, optimizer, sampler, shuffler, update, global_step, history, scheduler) -> dict[str, Any]:
     """Everything needed to continue a run, copied so later training cannot change it."""
     return {
         "format": 1,
@@ -373,6 +401,7 @@ def _checkpoint(config, agent, optimizer, sampler, shuffler, update, global_step
         "torch_rng": torch.get_rng_state(),
         "sampler": sampler.get_state(),
         "shuffler": copy.deepcopy(shuffler.bit_generator.state),
+        "scheduler": copy.deepcopy(scheduler.state_dict()) if scheduler is not None else None,
     }
 
 
@@ -458,8 +487,9 @@ def train(
             writer = None
 
     # ---- env setup ----
+    scheduler = config.make_scheduler()  # one curriculum shared by every env (None without one)
     envs = gym.vector.SyncVectorEnv(
-        [lambda i=i: make_env(config, i) for i in range(config.num_envs)],
+        [lambda i=i: make_env(config, i, scheduler) for i in range(config.num_envs)],
         autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
     )
     if not isinstance(envs.single_action_space, spaces.Discrete):
@@ -490,13 +520,16 @@ def train(
         torch.set_rng_state(saved["torch_rng"])
         sampler.set_state(saved["sampler"])
         shuffler.bit_generator.state = saved["shuffler"]
+        if scheduler is not None:
+            scheduler.load_state_dict(saved["scheduler"])
         history, global_step = saved["history"], saved["global_step"]
         first_update = saved["update"] + 1
         reset_seed = config.seed + 1_000_003 * saved["update"]
         if csv_file is not None:
             for row in history:
                 csv_writer.writerow(row)
-    boundary = _checkpoint(config, agent, optimizer, sampler, shuffler, first_update - 1, global_step, history)
+    boundary = _checkpoint(config, agent, optimizer, sampler, shuffler, first_update - 1, global_step, history,
+                           scheduler)
     start_time = time.perf_counter()
     start_step = global_step
     next_obs = torch.as_tensor(envs.reset(seed=reset_seed)[0], dtype=torch.float32)
@@ -602,6 +635,7 @@ def train(
                 "mean_final_emotion": _mean(final_emotions),
                 "success_rate": _mean([r == "resolved" for r in reasons]),
                 "failure_rate": _mean([r == "quit" for r in reasons]),
+                "curriculum_level": _level(scheduler),
             }
             history.append(row)
             if on_update is not None:
@@ -613,7 +647,7 @@ def train(
                 for key, value in row.items():
                     if key != "update":
                         writer.add_scalar(f"charts/{key}", value, global_step)
-            boundary = _checkpoint(config, agent, optimizer, sampler, shuffler, update, global_step, history)
+            boundary = _checkpoint(config, agent, optimizer, sampler, shuffler, update, global_step, history, scheduler)
             if log_dir is not None and (update % checkpoint_every == 0 or update == config.num_updates):
                 save_checkpoint(boundary, log_dir / CHECKPOINT_NAME)
     except KeyboardInterrupt:
@@ -660,6 +694,7 @@ class PPOPolicy:
         self.name = name
         self._generator = torch.Generator().manual_seed(seed)
         self._features: ReplayFeaturiser | None = None
+        self.last_entropy: float | None = None  # entropy (nats) of the last action's distribution
 
     def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
         if env is None:
@@ -671,7 +706,14 @@ class PPOPolicy:
         if self._features is None:
             raise RuntimeError("call reset before act")
         features = self._features(observation)
-        action = int(self.agent.act(features[None], greedy=self.greedy, generator=self._generator)[0])
+        with torch.no_grad():
+            logits = self.agent.actor(torch.as_tensor(features[None], dtype=torch.float32))
+            distribution = Categorical(logits=logits)
+            if self.greedy:
+                action = int(logits.argmax(dim=-1)[0])
+            else:
+                action = int(torch.multinomial(distribution.probs, 1, generator=self._generator)[0, 0])
+        self.last_entropy = float(distribution.entropy()[0])
         self._features.record(action)
         return action
 

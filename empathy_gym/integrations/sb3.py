@@ -31,6 +31,8 @@ without it.
 
 from __future__ import annotations
 
+import os
+
 from typing import Any
 
 import gymnasium as gym
@@ -39,7 +41,7 @@ from gymnasium import spaces
 import empathy_gym  # noqa: F401  (registers the EmpathyGym/ ids)
 from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures, ReplayFeaturiser, ScaleToUnit
 
-__all__ = ["SB3Policy", "make_sb3_env", "sb3_features"]
+__all__ = ["SB3Policy", "load_sb3_model", "make_sb3_env", "sb3_features"]
 
 _INSTALL_HINT = "this needs stable-baselines3: pip install stable-baselines3 (or the sb3 extra: pip install \"empathy_gym[sb3]\")"
 
@@ -51,6 +53,11 @@ def _require_sb3() -> Any:
     except ImportError as error:
         raise ImportError(_INSTALL_HINT) from error
     return stable_baselines3
+
+
+def load_sb3_model(path: str | os.PathLike) -> Any:
+    """A stable-baselines3 PPO model saved with ``model.save(path)`` (on the CPU)."""
+    return _require_sb3().PPO.load(str(path), device="cpu")
 
 
 def sb3_features(env: gym.Env, n_features: int = 256, emotion_window: int = 4, text_memory: bool = True) -> gym.Env:
@@ -136,6 +143,7 @@ class SB3Policy:
         self.deterministic = deterministic
         self.name = name
         self._features: ReplayFeaturiser | None = None
+        self.last_entropy: float | None = None  # entropy (nats) of the last action's distribution
 
     def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
         if env is None:
@@ -155,5 +163,14 @@ class SB3Policy:
             raise RuntimeError("call reset before act")
         features = self._features(observation)
         action, _ = self.model.predict(features, deterministic=self.deterministic)
+        self.last_entropy = self._entropy(features)
         self._features.record(int(action))
         return int(action)
+
+    def _entropy(self, features: Any) -> float:
+        """The entropy (nats) of the model's action distribution for these features."""
+        import torch
+
+        tensor, _ = self.model.policy.obs_to_tensor(features)
+        with torch.no_grad():
+            return float(self.model.policy.get_distribution(tensor).entropy()[0])

@@ -6,6 +6,9 @@ small interface::
     policy.reset(observation, info, env)   # at the start of each episode
     action = policy.act(observation, info)  # each turn
 
+A policy that samples may expose ``last_entropy`` (the entropy in nats of the distribution its last
+action came from); the evaluation suite reports its mean.
+
 ``env`` is passed at reset so that the oracle can read privileged information (the hidden
 intention and the user's trust); the other policies ignore it. Randomised policies take an explicit
 ``np.random.Generator`` (or a seed), never global state.
@@ -25,6 +28,7 @@ intention and the user's trust); the other policies ignore it. Randomised polici
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Protocol
 
@@ -69,6 +73,8 @@ class RandomPolicy:
     """A uniformly random strategy each turn."""
 
     name = "random"
+    #: The entropy (nats) of its action distribution, reported by the evaluation suite.
+    last_entropy = math.log(len(STRATEGIES))
 
     def __init__(self, rng: np.random.Generator | int | None = None) -> None:
         self._rng = _as_rng(rng)

@@ -1,4 +1,15 @@
-"""Wrappers (layer 4): featurisers that turn dialogue observations into vectors, and dialogue memory."""
+"""Wrappers (layer 4): featurisers that turn dialogue observations into vectors, dialogue memory, curricula."""
+
+from empathy_gym.wrappers.curriculum import (
+    AdaptiveSchedule,
+    Curriculum,
+    EpisodeOutcome,
+    FixedSchedule,
+    LearningProgressBandit,
+    LinearRamp,
+    Scheduler,
+    make_scheduler,
+)
 
 from empathy_gym.wrappers.features import (
     DialogueHistory,
@@ -9,5 +20,6 @@ from empathy_gym.wrappers.features import (
     load_sentence_model,
 )
 
-__all__ = ["DialogueHistory", "HashedTextFeatures", "ReplayFeaturiser", "ScaleToUnit", "SentenceEmbeddingFeatures",
+__all__ = ["AdaptiveSchedule", "Curriculum", "EpisodeOutcome", "FixedSchedule", "LearningProgressBandit",
+           "LinearRamp", "Scheduler", "make_scheduler", "DialogueHistory", "HashedTextFeatures", "ReplayFeaturiser", "ScaleToUnit", "SentenceEmbeddingFeatures",
            "load_sentence_model"]

@@ -1,0 +1,378 @@
+"""The difficulty sweep: does training on harder simulated users give better agents?
+
+RLVER found that agents trained on moderately demanding simulated users beat agents trained on
+the hardest ones, even when tested on hard users. This module turns that into a measurement: it
+trains the bundled PPO agent (:mod:`empathy_gym.agents.ppo`) on ``EmpathyGym/SupportStrategy-v0``
+under each training *condition*, several seeds each, and evaluates every trained agent with the
+evaluation suite (:func:`empathy_gym.evaluation.evaluate_suite`) on the ``test`` and ``ood``
+profiles at both evaluation settings (``normal`` and ``challenging``).
+
+Conditions (:func:`conditions`):
+
+* ``level``: the scalar level at 0, 0.25, 0.5, 0.75 and 1. Levels 0, 0.5 and 1 *are* the presets
+  ``simple``, ``normal`` and ``challenging`` (``Difficulty.from_level`` interpolates between them).
+* single axes, each moved alone from ``normal`` to its ``simple`` and its ``challenging`` value
+  with every other axis at ``normal``: ``strictness``, ``reticence``, ``fidelity`` (for fidelity,
+  lower is harder). Plotted on a common scale: 0 = the axis at ``simple``'s value, 1 = at
+  ``challenging``'s, so ``normal`` sits in between.
+* ``curriculum``: ``ramp`` (level 0 to 1 over the first 80% of the run), ``adaptive`` (keeps the
+  recent success rate near 50%), ``bandit`` (learning-progress bandit over five levels); see
+  :mod:`empathy_gym.wrappers.curriculum`.
+
+Every run is written to ``<out>/runs/<condition>-seed<seed>.json`` as soon as it ends, and a rerun
+skips the runs already there, so an interrupted sweep resumes. :func:`aggregate` combines the runs
+(mean over seeds with a t-based 95% confidence interval per condition and evaluation cell), and
+:func:`write_report` writes ``sweep.json``, ``sweep.md``, ``score_vs_difficulty.png`` and
+``entropy.png`` (matplotlib, the ``sweep`` extra).
+
+Run it as ``empathy-gym sweep`` (``--quick``: 2 seeds, 20k steps, about 6 minutes on 2 cores) or
+``python benchmarks/difficulty_sweep.py``. Nothing here tunes the simulator: the rules are fixed
+before a sweep runs (DESIGN.md section 7).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from empathy_gym.evaluation import EVAL_SETTINGS, EVAL_SPLITS, Z_95, evaluate_suite
+from empathy_gym.model.difficulty import PRESETS
+
+ENV_ID = "EmpathyGym/SupportStrategy-v0"
+#: The single axes swept alone (each from ``simple``'s value to ``challenging``'s).
+SINGLE_AXES: tuple[str, ...] = ("strictness", "reticence", "fidelity")
+LEVELS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+CURRICULA: tuple[str, ...] = ("ramp", "adaptive", "bandit")
+
+FULL = {"seeds": (1, 2, 3, 4, 5), "total_steps": 100_000, "eval_seeds": (0,)}
+QUICK = {"seeds": (1, 2), "total_steps": 20_000, "eval_seeds": (0,)}
+
+# Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom (the normal beyond).
+_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+        2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+        2.045, 2.042)
+
+
+def t95(df: int) -> float:
+    """The two-sided 95% quantile of Student's t with ``df`` degrees of freedom."""
+    if df < 1:
+        return math.nan
+    return _T95[df - 1] if df <= len(_T95) else Z_95
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One way of training: a difficulty (or a curriculum), and where it sits on its plot."""
+
+    name: str
+    group: str  # "level", one of SINGLE_AXES, or "curriculum"
+    difficulty: Any  # a level, or a mapping of axes on top of normal
+    curriculum: str | None = None
+    x: float | None = None  # training difficulty on the 0 (simple) .. 1 (challenging) scale
+
+
+def conditions() -> list[Condition]:
+    """Every training condition of the sweep, in report order."""
+    out = [Condition(f"level={level:.2f}", "level", level, x=level) for level in LEVELS]
+    simple, challenging = PRESETS["simple"], PRESETS["challenging"]
+    for axis in SINGLE_AXES:
+        for end, x in ((simple, 0.0), (challenging, 1.0)):
+            value = getattr(end, axis)
+            out.append(Condition(f"{axis}={value:g}", axis, {axis: value}, x=x))
+    out += [Condition(f"curriculum={name}", "curriculum", "normal", curriculum=name) for name in CURRICULA]
+    return out
+
+
+def axis_position(axis: str, value: float) -> float:
+    """Where ``value`` of ``axis`` sits between ``simple``'s value (0) and ``challenging``'s (1)."""
+    low, high = getattr(PRESETS["simple"], axis), getattr(PRESETS["challenging"], axis)
+    return (value - low) / (high - low)
+
+
+def run_one(condition: Condition, seed: int, total_steps: int, eval_seeds: Sequence[int],
+            out_dir: str | os.PathLike) -> dict[str, Any]:
+    """Train one agent under ``condition``, evaluate it on every cell, write and return its record."""
+    from empathy_gym.agents.ppo import PPOConfig, PPOPolicy, train
+
+    config = PPOConfig(env_id=ENV_ID, difficulty=condition.difficulty, curriculum=condition.curriculum,
+                       seed=seed, total_steps=total_steps)
+    start = time.perf_counter()
+    result = train(config)
+    train_seconds = time.perf_counter() - start
+    report = evaluate_suite(PPOPolicy(result["agent"], config), env_id=ENV_ID, seeds=eval_seeds)
+    history = result["history"]
+    record = {
+        "condition": condition.name,
+        "group": condition.group,
+        "seed": seed,
+        "total_steps": total_steps,
+        "train_seconds": train_seconds,
+        "eval_seconds": time.perf_counter() - start - train_seconds,
+        "cells": {name: {key: cell[key] for key in ("mean_final_emotion", "ci95", "success_rate", "failure_rate",
+                                                    "mean_entropy", "per_intention", "strategy_distribution")}
+                  for name, cell in report["cells"].items()},
+        "curve": {key: [row[key] for row in history]
+                  for key in ("global_step", "entropy", "mean_final_emotion", "curriculum_level")},
+    }
+    path = _run_path(out_dir, condition, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(record, allow_nan=True), encoding="utf-8")
+    os.replace(temporary, path)
+    return record
+
+
+def _run_path(out_dir: str | os.PathLike, condition: Condition, seed: int) -> Path:
+    return Path(out_dir) / "runs" / f"{condition.name}-seed{seed}.json"
+
+
+def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: int, eval_seeds: Sequence[int],
+              only: Sequence[str] | None = None, workers: int = 1,
+              progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
+    """Run every (condition, seed) not yet in ``out_dir``; return all records of this configuration."""
+    chosen = [c for c in conditions() if only is None or c.name in only or c.group in only]
+    if only is not None:
+        names = {c.name for c in conditions()} | {c.group for c in conditions()}
+        unknown = sorted(set(only) - names)
+        if unknown:
+            raise ValueError(f"unknown condition(s) {unknown}; allowed: {', '.join(sorted(names))}")
+    records: dict[tuple[str, int], dict[str, Any]] = {}
+    todo = []
+    # Seed-major order: an interrupted sweep has whole seeds of every condition, not some conditions only.
+    for seed in seeds:
+        for condition in chosen:
+            path = _run_path(out_dir, condition, seed)
+            saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+            if saved is not None and saved["total_steps"] == total_steps:
+                records[(condition.name, seed)] = saved
+            else:
+                todo.append((condition, seed))
+    progress(f"{len(records)} run(s) already done, {len(todo)} to go ({len(chosen)} conditions x {len(seeds)} seeds, "
+             f"{total_steps} steps each, {workers} worker(s))")
+    start = time.perf_counter()
+    if workers <= 1:
+        for done, (condition, seed) in enumerate(todo, 1):
+            records[(condition.name, seed)] = run_one(condition, seed, total_steps, eval_seeds, out_dir)
+            progress(_progress_line(done, len(todo), condition.name, seed, start))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(run_one, condition, seed, total_steps, tuple(eval_seeds), str(out_dir)):
+                       (condition, seed) for condition, seed in todo}
+            for done, future in enumerate(as_completed(futures), 1):
+                condition, seed = futures[future]
+                records[(condition.name, seed)] = future.result()
+                progress(_progress_line(done, len(todo), condition.name, seed, start))
+    return [records[(c.name, seed)] for c in chosen for seed in seeds]
+
+
+def _progress_line(done: int, total: int, name: str, seed: int, start: float) -> str:
+    elapsed = time.perf_counter() - start
+    eta = elapsed / done * (total - done)
+    return f"[{done:>3}/{total}] {name} seed {seed} done; {elapsed / 60:.1f} min elapsed, ~{eta / 60:.1f} min left"
+
+
+def reference_scores(eval_seeds: Sequence[int]) -> dict[str, dict[str, float]]:
+    """Random, heuristic and oracle on every evaluation cell (mean final emotion), for context."""
+    from empathy_gym.policies.reference import reference_policies
+
+    out = {}
+    for name in ("random", "heuristic", "oracle"):
+        policy = reference_policies(rng=np.random.default_rng(0))[name]
+        report = evaluate_suite(policy, env_id=ENV_ID, seeds=eval_seeds)
+        out[name] = {cell: summary["mean_final_emotion"] for cell, summary in report["cells"].items()}
+    return out
+
+
+def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Per condition and cell: the mean over seeds of the mean final emotion, its t-based 95% CI, and more."""
+    by_condition: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_condition.setdefault(record["condition"], []).append(record)
+    known = {c.name: c for c in conditions()}
+    out = {}
+    for name, runs in by_condition.items():
+        condition = known[name]
+        cells = {}
+        for cell in runs[0]["cells"]:
+            scores = np.array([run["cells"][cell]["mean_final_emotion"] for run in runs])
+            half = t95(len(scores) - 1) * scores.std(ddof=1) / math.sqrt(len(scores)) if len(scores) > 1 else math.nan
+            cells[cell] = {
+                "mean": float(scores.mean()), "ci95": float(half), "per_seed": scores.tolist(),
+                "success_rate": float(np.mean([run["cells"][cell]["success_rate"] for run in runs])),
+                "failure_rate": float(np.mean([run["cells"][cell]["failure_rate"] for run in runs])),
+                "entropy": float(np.mean([run["cells"][cell]["mean_entropy"] for run in runs])),
+            }
+        curves = [run["curve"] for run in runs]
+        length = min(len(curve["global_step"]) for curve in curves)
+        with warnings.catch_warnings():  # the curriculum level is NaN throughout for fixed conditions
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean_curve = {key: np.nanmean([curve[key][:length] for curve in curves], axis=0).tolist()
+                          for key in ("entropy", "mean_final_emotion", "curriculum_level")}
+        out[name] = {
+            "group": condition.group, "x": condition.x, "difficulty": condition.difficulty,
+            "curriculum": condition.curriculum, "seeds": [run["seed"] for run in runs], "cells": cells,
+            "train_seconds": float(np.mean([run["train_seconds"] for run in runs])),
+            "curve": {"global_step": curves[0]["global_step"][:length], **mean_curve},
+        }
+    return out
+
+
+def _fmt(cell: dict[str, Any]) -> str:
+    return f"{cell['mean']:.1f} +/- {cell['ci95']:.1f}" if not math.isnan(cell["ci95"]) else f"{cell['mean']:.1f}"
+
+
+def markdown(summary: dict[str, Any], references: dict[str, dict[str, float]], meta: dict[str, Any]) -> str:
+    """The results table: mean final emotion (95% CI over seeds) per condition and evaluation cell."""
+    cells = list(next(iter(summary.values()))["cells"])
+    lines = [f"Difficulty sweep: bundled PPO on `{ENV_ID}`, {meta['total_steps']} steps per run, seeds "
+             f"{meta['seeds']}, evaluated greedily on every profile of each split (evaluation seeds "
+             f"{meta['eval_seeds']}). Cells: mean final emotion 0..100, mean over training seeds +/- the t-based "
+             "95% CI; entropy = the policy's mean action entropy (nats) on test/normal.", "",
+             "| condition | " + " | ".join(cells) + " | entropy | train s/run |",
+             "| --- |" + " ---: |" * (len(cells) + 2)]
+    for name, row in summary.items():
+        lines.append(f"| {name} | " + " | ".join(_fmt(row["cells"][cell]) for cell in cells)
+                     + f" | {row['cells'][cells[0]]['entropy']:.2f} | {row['train_seconds']:.0f} |")
+    for name, scores in references.items():
+        lines.append(f"| *{name} (reference)* | " + " | ".join(f"{scores[cell]:.1f}" for cell in cells) + " | | |")
+    lines += ["", "Success / failure rates (%, mean over seeds):", "",
+              "| condition | " + " | ".join(cells) + " |", "| --- |" + " ---: |" * len(cells)]
+    for name, row in summary.items():
+        lines.append(f"| {name} | " + " | ".join(
+            f"{100 * row['cells'][c]['success_rate']:.0f} / {100 * row['cells'][c]['failure_rate']:.0f}"
+            for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def plot(summary: dict[str, Any], references: dict[str, dict[str, float]], out_dir: Path) -> list[Path]:
+    """``score_vs_difficulty.png`` (one panel per evaluation cell) and ``entropy.png``."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError('the sweep plots need matplotlib: pip install "empathy_gym[sweep]"') from error
+    cells = list(next(iter(summary.values()))["cells"])
+    groups = ["level", *SINGLE_AXES]
+    normal = summary.get("level=0.50")
+    figure, axes = plt.subplots(1, len(cells), figsize=(4.2 * len(cells), 4), sharey=True, squeeze=False)
+    for axis, cell in zip(axes[0], cells):
+        for group in groups:
+            points = [(row["x"], row["cells"][cell]) for row in summary.values() if row["group"] == group]
+            if group != "level" and normal is not None:
+                points.append((axis_position(group, getattr(PRESETS["normal"], group)), normal["cells"][cell]))
+            if not points:
+                continue
+            points.sort(key=lambda point: point[0])
+            xs = [x for x, _ in points]
+            axis.errorbar(xs, [c["mean"] for _, c in points], yerr=[np.nan_to_num(c["ci95"]) for _, c in points],
+                          marker="o", capsize=3, label=group if group != "level" else "level (all axes)")
+        for index, (name, row) in enumerate(r for r in summary.items() if r[1]["group"] == "curriculum"):
+            axis.axhline(row["cells"][cell]["mean"], linestyle="--", color=f"C{len(groups) + index}", label=name)
+        for name, scores in references.items():
+            axis.axhline(scores[cell], linestyle=":", color="grey", linewidth=0.8)
+            axis.annotate(name, (1.0, scores[cell]), fontsize=7, color="grey", ha="right", va="bottom")
+        axis.set_title(f"evaluated on {cell}")
+        axis.set_xlabel("training difficulty (0 = simple's value, 1 = challenging's)")
+        axis.grid(alpha=0.3)
+    axes[0][0].set_ylabel("mean final emotion (95% CI over seeds)")
+    axes[0][-1].legend(fontsize=7, loc="lower left")
+    figure.tight_layout()
+    score_path = out_dir / "score_vs_difficulty.png"
+    figure.savefig(score_path, dpi=110)
+    plt.close(figure)
+
+    figure, axis = plt.subplots(figsize=(7, 4.5))
+    for name, row in summary.items():
+        curve = row["curve"]
+        style = "--" if row["group"] == "curriculum" else "-"
+        axis.plot(curve["global_step"], curve["entropy"], style, label=name, linewidth=1)
+    axis.set_xlabel("environment steps")
+    axis.set_ylabel("policy entropy (nats, mean over seeds)")
+    axis.set_title("Policy entropy during training, per condition")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=6, ncol=2)
+    figure.tight_layout()
+    entropy_path = out_dir / "entropy.png"
+    figure.savefig(entropy_path, dpi=110)
+    plt.close(figure)
+    return [score_path, entropy_path]
+
+
+def machine() -> dict[str, Any]:
+    """What the sweep ran on."""
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine()}
+
+
+def write_report(out_dir: str | os.PathLike, records: Sequence[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Path]:
+    """Aggregate ``records`` and write ``sweep.json``, ``sweep.md`` and the PNGs into ``out_dir``."""
+    out_dir = Path(out_dir)
+    summary = aggregate(records)
+    references = reference_scores(meta["eval_seeds"])
+    table = markdown(summary, references, meta)
+    json_path, md_path = out_dir / "sweep.json", out_dir / "sweep.md"
+    json_path.write_text(json.dumps({"meta": meta, "references": references, "conditions": summary}, indent=1),
+                         encoding="utf-8")
+    md_path.write_text(f"{table}\n\nCommand: `{meta['command']}`; machine: {meta['machine']}; "
+                       f"{meta['run_minutes']:.0f} min of training and evaluation in all "
+                       f"({meta['run_minutes'] / meta['workers']:.0f} min with {meta['workers']} parallel workers).\n",
+                       encoding="utf-8")
+    paths = plot(summary, references, out_dir)
+    return {"json": json_path, "markdown": md_path, "score_plot": paths[0], "entropy_plot": paths[1]}
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(prog="difficulty_sweep", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{len(QUICK['seeds'])} seeds x {QUICK['total_steps']} steps (about 6 min on 2 cores) "
+                             f"instead of {len(FULL['seeds'])} x {FULL['total_steps']}")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="training seeds (overrides the configuration)")
+    parser.add_argument("--total-steps", type=int, default=None, help="steps per run (overrides the configuration)")
+    parser.add_argument("--conditions", nargs="+", default=None,
+                        help="only these conditions or groups (e.g. level curriculum strictness=0.95)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel training processes")
+    parser.add_argument("--out", default="sweep", help="output folder (runs/ inside it make a rerun resume)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
+    """``empathy-gym sweep``: run (or resume) the sweep, then write the table and the plots."""
+    args = build_parser(parser).parse_args(argv)
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = dict(QUICK if args.quick else FULL)
+    if args.seeds:
+        settings["seeds"] = tuple(args.seeds)
+    if args.total_steps:
+        settings["total_steps"] = args.total_steps
+    if args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    records = run_sweep(args.out, seeds=settings["seeds"], total_steps=settings["total_steps"],
+                        eval_seeds=settings["eval_seeds"], only=args.conditions, workers=args.workers)
+    meta = {"env_id": ENV_ID, "seeds": list(settings["seeds"]), "total_steps": settings["total_steps"],
+            "eval_seeds": list(settings["eval_seeds"]), "eval_settings": {k: v.to_dict() for k, v in EVAL_SETTINGS.items()},
+            "eval_splits": list(EVAL_SPLITS), "command": " ".join(["empathy-gym sweep", *sys.argv[2:]])
+            if sys.argv[1:2] == ["sweep"] else " ".join(sys.argv), "machine": machine(), "workers": args.workers,
+            "run_minutes": sum(r["train_seconds"] + r["eval_seconds"] for r in records) / 60}
+    paths = write_report(args.out, records, meta)
+    print(Path(paths["markdown"]).read_text(encoding="utf-8"))
+    print("wrote " + ", ".join(str(path) for path in paths.values()))
+    return 0
