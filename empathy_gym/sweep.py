@@ -36,7 +36,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import sys
 import time
 import warnings
@@ -49,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from empathy_gym._machine import machine
 from empathy_gym.evaluation import EVAL_SETTINGS, EVAL_SPLITS, Z_95, evaluate_suite
 from empathy_gym.model.difficulty import PRESETS
 
@@ -312,12 +312,6 @@ def plot(summary: dict[str, Any], references: dict[str, dict[str, float]], out_d
     figure.savefig(entropy_path, dpi=110)
     plt.close(figure)
     return [score_path, entropy_path]
-
-
-def machine() -> dict[str, Any]:
-    """What the sweep ran on."""
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine()}
 
 
 def write_report(out_dir: str | os.PathLike, records: Sequence[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Path]:
