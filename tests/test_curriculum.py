@@ -141,6 +141,10 @@ def test_an_explicit_difficulty_option_wins_over_the_scheduler():
 def test_make_scheduler_names_the_allowed_curricula():
     assert isinstance(make_scheduler("ramp", total_steps=1000), LinearRamp)
     assert make_scheduler("fixed", total_steps=1, difficulty="challenging").level == 1.0
+    adaptive = make_scheduler("adaptive", total_steps=1)
+    assert (adaptive.target, adaptive.success_at) == (0.5, 70)
+    assert adaptive._succeeded(EpisodeOutcome(level=0.0, final_emotion=72, reason="max_turns", episode_return=0.3,
+                                              steps=10))
     with pytest.raises(ValueError, match="unknown curriculum 'hardest'; allowed: fixed, ramp, adaptive, bandit"):
         make_scheduler("hardest", total_steps=1)
 
