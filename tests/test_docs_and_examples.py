@@ -28,8 +28,14 @@ def test_readme_has_exactly_two_setup_commands_and_the_ci_runs_the_test_one():
     assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+# Command-line arguments that make an example's smoke run small (examples without them take none).
+SMOKE_ARGS = {"pettingzoo_selfplay.py": ["--total-steps", "512", "--rounds", "2", "--num-steps", "32",
+                                         "--eval-profiles", "10"]}
+
+
 @pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name)
-def test_example_runs(example, capsys):
+def test_example_runs(example, capsys, monkeypatch):
+    monkeypatch.setattr("sys.argv", [str(example), *SMOKE_ARGS.get(example.name, [])])
     runpy.run_path(str(example), run_name="__main__")
     assert capsys.readouterr().out
 

@@ -3,13 +3,15 @@
 import csv
 import math
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
 import torch  # noqa: E402  (a test requirement: no skip that could hide a broken install)
 
 from empathy_gym.agents import ppo  # noqa: E402
-from empathy_gym.agents.ppo import LOG_COLUMNS, PPOConfig, PPOPolicy, compute_gae, load_checkpoint, train  # noqa: E402
+from empathy_gym.agents.ppo import (  # noqa: E402
+    LOG_COLUMNS, Agent, PPOConfig, PPOPolicy, compute_gae, load_checkpoint, train)
 from empathy_gym.evaluation import evaluate  # noqa: E402
 from empathy_gym.policies.reference import RandomPolicy  # noqa: E402
 
@@ -237,3 +239,15 @@ def test_tensorboard_scalars_are_written(tmp_path):
     for column in ("policy_loss", "entropy", "approx_kl", "explained_variance", "mean_final_emotion", "success_rate"):
         assert f"charts/{column}" in tags
     assert [event.step for event in events.Scalars("charts/entropy")] == [32, 64, 96]
+
+
+def test_env_fn_and_initial_agent_continue_training_one_agent_on_any_env_factory():
+    config = PPOConfig(env_id="CartPole-v1", num_envs=2, num_steps=64, total_steps=128, seed=1)
+    first = train(config, env_fn=lambda: gym.make("CartPole-v1"))
+    agent = first["agent"]
+    before = [p.detach().clone() for p in agent.parameters()]
+    second = train(config, env_fn=lambda: gym.make("CartPole-v1"), initial_agent=agent)
+    assert second["agent"] is agent
+    assert any(not torch.equal(a, b) for a, b in zip(before, agent.parameters()))
+    with pytest.raises(ValueError, match="features"):
+        train(config, env_fn=lambda: gym.make("CartPole-v1"), initial_agent=Agent(7, 2))

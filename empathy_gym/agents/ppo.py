@@ -445,6 +445,8 @@ def train(
     checkpoint_every: int = 10,
     resume: str | Path | None = None,
     on_update: Callable[[dict[str, float], "Agent"], None] | None = None,
+    env_fn: Callable[[], gym.Env] | None = None,
+    initial_agent: "Agent | None" = None,
 ) -> dict[str, Any]:
     """Train a PPO agent; return the final update's metrics (the :data:`LOG_COLUMNS`) and more.
 
@@ -460,6 +462,12 @@ def train(
     ``"agent"`` (the trained :class:`Agent`, in eval mode) and ``"config"``. With ``log_dir``, it
     writes ``log_dir/progress.csv`` (one row per update) and, when the ``tensorboard`` package is
     importable, TensorBoard scalars to ``log_dir``.
+
+    ``env_fn`` builds each raw training env instead of ``config.env_id`` (it is featurised with
+    :func:`featurise` like any other), e.g. one seat of a multi-agent env through
+    :class:`empathy_gym.envs.multiagent.SingleSeatEnv`. ``initial_agent`` continues training that
+    agent (updated in place) instead of a freshly initialised one, with a fresh optimiser; the
+    independent learners of ``examples/pettingzoo_selfplay.py`` take turns this way.
     """
     # ---- seeding and determinism ----
     threads = torch.get_num_threads()
@@ -487,15 +495,24 @@ def train(
             writer = None
 
     # ---- env setup ----
+    if initial_agent is not None and resume is not None:
+        raise ValueError("pass either initial_agent or resume, not both")
+    if env_fn is not None and config.curriculum is not None:
+        raise ValueError("a curriculum drives the config's env; it cannot be combined with env_fn")
     scheduler = config.make_scheduler()  # one curriculum shared by every env (None without one)
     envs = gym.vector.SyncVectorEnv(
-        [lambda i=i: make_env(config, i, scheduler) for i in range(config.num_envs)],
+        [(lambda i=i: make_env(config, i, scheduler)) if env_fn is None else (lambda: featurise(env_fn(), config))
+         for i in range(config.num_envs)],
         autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
     )
     if not isinstance(envs.single_action_space, spaces.Discrete):
         raise ValueError(f"PPO here needs Discrete actions; {config.env_id} has {envs.single_action_space}")
     n_obs = int(np.prod(envs.single_observation_space.shape))
-    agent = Agent(n_obs, int(envs.single_action_space.n), config.hidden_sizes)
+    agent = Agent(n_obs, int(envs.single_action_space.n), config.hidden_sizes) if initial_agent is None else initial_agent
+    if initial_agent is not None and agent.actor[0].in_features != n_obs:
+        envs.close()
+        raise ValueError(f"initial_agent takes {agent.actor[0].in_features} features; these envs give {n_obs}")
+    agent.train()
     optimizer = torch.optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
 
     # ---- rollout storage ----

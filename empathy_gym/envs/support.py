@@ -115,6 +115,7 @@ from gymnasium import spaces
 from empathy_gym._text import CHARSET, sanitize
 from empathy_gym.model.difficulty import PRESETS, Difficulty, DifficultyLike, make_difficulty
 from empathy_gym.model.emotion import QUITS_BELOW, RESOLVED_AT, emotion_state
+from empathy_gym.model.expression import Expression
 from empathy_gym.model.parametric import ParametricUser, UserTurn
 from empathy_gym.profiles import SPLITS, Profile, load_profiles
 
@@ -234,14 +235,20 @@ class EmpathyEnv(gym.Env):
                 f" (e.g. {', '.join(list(self._profiles_by_id)[:3])}, ...)")
         return self._profiles_by_id[profile_id]
 
-    def step(self, action: Any):
+    def step(self, action: Any, *, expression: Expression | None = None):
+        """One turn: the agent's ``action``, then the user's reaction.
+
+        ``expression`` is for the multi-agent environments, where a learning help-seeker chooses
+        how the user speaks this turn (:class:`~empathy_gym.model.expression.Expression`); the
+        default ``None`` is the profile's own way of speaking.
+        """
         if self._obs_rng is None:
             raise RuntimeError("call reset() before step()")
         if self._ended_reason is not None:
             raise EpisodeEndedError(
                 f"the episode has ended (reason: {self._ended_reason}); call reset() to start a new one")
         reply, extra_info = self._reply_from_action(action)
-        turn: UserTurn = self._user.respond(reply, self.np_random)
+        turn: UserTurn = self._user.respond(reply, self.np_random, expression)
         text = sanitize(turn.text, MAX_USER_CHARS)
         self._transcript.append({"speaker": "agent", "text": reply})
         self._transcript.append({"speaker": "user", "text": text, "emotion": turn.emotion,
@@ -318,9 +325,7 @@ class EmpathyEnv(gym.Env):
         for entry in self._transcript:
             if entry["speaker"] == "user":
                 emotion = entry["emotion"]
-                filled = round(BAR_WIDTH * emotion / 100)
-                bar = "#" * filled + "." * (BAR_WIDTH - filled)
-                lines.append(f"USER  [{bar}] {emotion:3d} {emotion_state(emotion)}: {entry['text']}")
+                lines.append(f"USER  {emotion_bar(emotion)}: {entry['text']}")
                 if "inner_thought" in entry:
                     lines.append(f"      (thinks: {entry['inner_thought']})")
             else:
@@ -328,6 +333,12 @@ class EmpathyEnv(gym.Env):
         if self._ended_reason is not None:
             lines.append(f"== ended: {self._ended_reason} ==")
         return lines
+
+
+def emotion_bar(emotion: int) -> str:
+    """``[#########...........]  45 B``: the emotion as a bar of BAR_WIDTH cells, its value and state."""
+    filled = round(BAR_WIDTH * emotion / 100)
+    return f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {emotion:3d} {emotion_state(emotion)}"
 
 
 def _check_choice(name: str, value: Any, allowed: Sequence[Any]) -> None:

@@ -29,6 +29,12 @@ One turn, read top to bottom in :meth:`ParametricUser.respond`:
    need, explicit or implicit, with a probability that falls with reticence and rises after good
    questions. ``inner_thought`` says in one sentence why the emotion moved.
 
+Two hooks serve the multi-agent environments and change nothing when unused: an optional
+:class:`~empathy_gym.model.expression.Expression` passed to :meth:`ParametricUser.respond` (a
+learning seeker's choice of how much to hint, how openly to show feeling and whether to push back;
+it shapes the words, not this turn's emotion change), and :meth:`ParametricUser.wait` (a turn in a group in which
+the person is not addressed and loses a little patience, without randomness).
+
 All randomness comes from the generator passed to :meth:`start` and :meth:`respond` (the env's
 ``np_random``). The dynamics draw the same six numbers from it every turn; what the user says is
 drawn from a separate speech stream seeded from it at :meth:`start`. So the same seed and replies
@@ -38,7 +44,7 @@ misreadings and noise however differently the user phrased their answers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 import numpy as np
 
@@ -46,6 +52,7 @@ from empathy_gym.data import read_json
 from empathy_gym.model.appraisal import Appraisal, DialogueContext, shared_appraiser
 from empathy_gym.model.difficulty import Difficulty
 from empathy_gym.model.emotion import QUITS_BELOW, RESOLVED_AT, clip_emotion, emotion_state
+from empathy_gym.model.expression import Expression
 from empathy_gym.model.utterance import TurnOutcome, UtteranceGenerator
 from empathy_gym.profiles import Profile
 from empathy_gym.vocabulary import CHARACTERISTICS, HARMFUL_STRATEGIES, INTENTIONS, STRATEGIES
@@ -81,6 +88,9 @@ TOO_SOON_GATE = 0.75  # below this gate, advice-like moves feel premature
 # Cues about the hidden need and story progress.
 CUE_BASE, CUE_PER_QUESTION = 0.3, 0.5
 STORY_BASE, STORY_PER_QUESTION = 0.45, 0.45
+# Patience lost, in points before the characteristic's drift multiplier, by a person who waits a
+# turn without being spoken to (group support).
+WAITING_DRIFT = 2.0
 # Reactions by the change of emotion in points.
 REACTION_THRESHOLDS = ((7, "very_positive"), (3, "positive"), (-2, "neutral"), (-6, "negative"))
 
@@ -259,8 +269,16 @@ class ParametricUser:
         state = self._require_state()
         return self._appraiser.appraise(reply, DialogueContext(state.user_turns, state.agent_turns, state.topic_words))
 
-    def respond(self, reply: str, rng: np.random.Generator) -> UserTurn:
-        """React to the agent's ``reply``: move the emotion, then say something back."""
+    def respond(self, reply: str, rng: np.random.Generator, expression: Expression | None = None) -> UserTurn:
+        """React to the agent's ``reply``: move the emotion, then say something back.
+
+        ``expression`` (multi-agent seeker seats) changes how the person speaks this turn: how
+        likely and how plain a cue is, how openly feeling shows, and an optional push-back line
+        (:mod:`empathy_gym.model.expression`). It does not enter this turn's emotion change. ``None`` or
+        ``Expression()`` is the profile's own way of speaking, with the same random draws.
+        """
+        if expression is not None and not isinstance(expression, Expression):
+            raise TypeError(f"expression must be an Expression or None, got {type(expression).__name__}")
         state = self._require_state()
         tables = self._tables
         difficulty = state.difficulty
@@ -341,9 +359,15 @@ class ParametricUser:
             story_beat = state.story_position
         openness = 1.0 - difficulty.reticence
         cue_probability = openness * (CUE_BASE + CUE_PER_QUESTION * appraisal.question) * character["cue_rate"]
+        explicit_threshold = openness
+        expressiveness = openness * character["expressiveness"]
+        if expression is not None:
+            cue_probability = expression.cue_probability(cue_probability)
+            explicit_threshold = expression.explicit_threshold(openness)
+            expressiveness = expression.expressiveness(expressiveness)
         cue = "none"
         if not ended and cue_draw < cue_probability:
-            cue = "explicit" if explicit_draw < openness else "implicit"
+            cue = "explicit" if explicit_draw < explicit_threshold else "implicit"
         reaction = _reaction(felt, appraisal)
         outcome = TurnOutcome(
             delta=delta,
@@ -353,8 +377,9 @@ class ParametricUser:
             cue=cue,
             cue_intention=profile.hidden_intention,
             story_beat=story_beat,
-            expressiveness=openness * character["expressiveness"],
+            expressiveness=expressiveness,
             turn=state.turn + 1,
+            push_back=expression is not None and expression.push_back,
         )
         text = self._utterances.reply(profile, outcome, self._speech_rng)
         dominant = appraisal.dominant_strategy
@@ -391,6 +416,20 @@ class ParametricUser:
             cue=cue,
             reaction=reaction,
         )
+
+    def wait(self) -> int:
+        """A turn in which nobody speaks to the person (group support); returns the change of emotion.
+
+        Waiting costs patience: the emotion falls by ``WAITING_DRIFT`` points times the main
+        characteristic's drift multiplier, rounded (negative 3, avoidant 2, passive 1), and is kept in
+        0..100. No randomness is drawn and the turn counter does not move (it counts replies).
+        """
+        state = self._require_state()
+        character = self._tables.characteristics[state.profile.persona.main_characteristic]
+        emotion = clip_emotion(state.emotion - round(WAITING_DRIFT * character["drift"]))
+        delta = emotion - state.emotion
+        self._state = replace(state, emotion=emotion)
+        return delta
 
     # -- helpers ---------------------------------------------------------------------------
     def _require_state(self) -> _State:

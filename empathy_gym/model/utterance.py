@@ -6,7 +6,9 @@ phrase banks in ``data/utterances.json``:
 
 * ``reply`` = a reaction to the agent's reply, then (unless the person is leaving) the next story
   beat with an optional lead-in, a cue about the hidden need if the dynamics asked for one, and a
-  line about the current mood; in states S and F a closing replaces story and cue. The persona's
+  line about the current mood; in states S and F a closing replaces story and cue. A seeker that
+  chooses to push back (``TurnOutcome.push_back``) adds a line questioning the reply after the
+  reaction (not when leaving). The persona's
   speaking style is applied last, and the text is sanitised into the observation charset.
 * ``inner_thought`` = one first-person sentence saying why the emotion moved, built from the
   first reason code (and a short clause from the second).
@@ -49,6 +51,7 @@ _MIN_IMPLICIT_CUES = 10
 _MIN_MOOD_LINES = 6
 _MIN_STORY_LEADS = 10
 _MIN_CLOSINGS = 8
+_MIN_PUSH_BACKS = 6
 _MIN_NEEDS = 3
 _MIN_THOUGHTS = 5
 _MIN_CLAUSES = 2
@@ -116,6 +119,7 @@ class TurnOutcome:
     # 0..1: 1 shows feelings plainly, 0 reveals almost none (1 - reticence, lowered by characteristic)
     expressiveness: float
     turn: int  # 1-based turn number
+    push_back: bool = False  # add a line questioning the supporter's reply (a seeker's choice)
 
     def __post_init__(self) -> None:
         _require_choice("state", self.state, EMOTION_STATES)
@@ -132,6 +136,8 @@ class TurnOutcome:
             raise ValueError(f"TurnOutcome.story_beat must be None or an index >= 0, got {self.story_beat!r}")
         if self.turn < 1:
             raise ValueError(f"TurnOutcome.turn is 1-based, got {self.turn!r}")
+        if not isinstance(self.push_back, bool):
+            raise ValueError(f"TurnOutcome.push_back must be True or False, got {self.push_back!r}")
 
 
 def _require_choice(name: str, value: object, allowed: Sequence[str]) -> None:
@@ -210,6 +216,8 @@ class UtteranceGenerator:
                     for register in _REGISTERS}
             for state in _CLOSING_STATES
         }
+        self._push_backs = {register: _lines(bank, ("push_backs", register), _MIN_PUSH_BACKS, _SPEECH_SLOTS)
+                            for register in _REGISTERS}
         self._styles = {style: _parse_style(bank, style) for style in SPEAKING_STYLES}
         self._needs = {
             intention: _lines(bank, ("needs", intention), _MIN_NEEDS, _NEED_SLOTS) for intention in INTENTIONS
@@ -269,6 +277,9 @@ class UtteranceGenerator:
                 mood_chance = _MOOD_BASE + _MOOD_PER_EXPRESSIVENESS * outcome.expressiveness
                 if "mood" not in style.drop_parts and rng.random() < mood_chance:
                     parts.append(_fill(_pick(self._moods[outcome.state][register], rng), slots))
+            if outcome.push_back:
+                # Drawn last, so a turn without push-back uses the speech stream exactly as before.
+                parts.insert(1, _fill(_pick(self._push_backs[register], rng), slots))
 
         return sanitize(_apply_style(parts, style, rng))
 

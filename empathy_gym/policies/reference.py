@@ -36,7 +36,8 @@ import gymnasium as gym
 import numpy as np
 
 from empathy_gym.data import read_json
-from empathy_gym.model.parametric import user_model_tables
+from empathy_gym.model.oracle import LISTENING as _LISTENING
+from empathy_gym.model.oracle import OracleSupporter, hurting_table, last_use, serving_table
 from empathy_gym.vocabulary import INTENTIONS, STRATEGIES, STRATEGY_INDEX
 
 
@@ -48,16 +49,6 @@ class Policy(Protocol):
     def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None: ...
 
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int: ...
-
-
-def _serving_table() -> dict[str, tuple[int, ...]]:
-    serves = user_model_tables().serves
-    return {intention: tuple(int(a) for a in np.flatnonzero(serves[row])) for row, intention in enumerate(INTENTIONS)}
-
-
-def _hurting_table() -> dict[str, frozenset[int]]:
-    hurts = user_model_tables().hurts
-    return {intention: frozenset(int(a) for a in np.flatnonzero(hurts[row])) for row, intention in enumerate(INTENTIONS)}
 
 
 def _observed_emotion(observation: dict[str, Any]) -> float | None:
@@ -106,10 +97,6 @@ class ConstantPolicy:
         return self.action
 
 
-# Moves that show listening and hurt no need badly; used to build trust and to vary replies.
-_LISTENING = (STRATEGY_INDEX["reflect_feelings"], STRATEGY_INDEX["paraphrase"], STRATEGY_INDEX["open_question"])
-
-
 class HeuristicPolicy:
     """Explore, read cues and reactions, then serve the most likely need (see the module docstring)."""
 
@@ -123,8 +110,8 @@ class HeuristicPolicy:
         self._cue_patterns = {
             intention: [re.compile(pattern, re.IGNORECASE) for pattern in cues[intention]] for intention in INTENTIONS
         }
-        self._serving = _serving_table()
-        self._hurting = _hurting_table()
+        self._serving = serving_table()
+        self._hurting = hurting_table()
         self._belief = np.zeros(len(INTENTIONS))
         self._history: list[int] = []
         self._last_guess: int | None = None
@@ -172,52 +159,24 @@ class HeuristicPolicy:
         previous = self._history[-1]
         options = [a for a in serving if a != previous] or [a for a in _LISTENING if a not in self._hurting[INTENTIONS[guess]]]
         # Among the options, the one used least recently.
-        return min(options, key=lambda a: (_last_use(self._history, a), a))
+        return min(options, key=lambda a: (last_use(self._history, a), a))
 
 
 class OraclePolicy:
-    """The upper reference: knows the hidden intention and reads the user's trust."""
+    """The upper reference: knows the hidden intention and reads the user's trust (:class:`OracleSupporter`)."""
 
     name = "oracle"
-    TRUST_NEEDED = 0.4  # build trust before an advice-like serving move when trust is below this
 
     def __init__(self) -> None:
-        self._serving = _serving_table()
-        self._hurting = _hurting_table()
-        self._needs_trust = frozenset(int(a) for a in np.flatnonzero(user_model_tables().needs_trust))
-        self._user = None
-        self._intention = INTENTIONS[0]
-        self._history: list[int] = []
+        self._oracle = OracleSupporter()
 
     def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
         if env is None:
             raise ValueError("OraclePolicy needs the env at reset to read the hidden intention")
-        self._user = env.unwrapped.user
-        self._intention = self._user.profile.hidden_intention
-        self._history = []
+        self._oracle.start(env.unwrapped.user)
 
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> int:
-        serving = self._serving[self._intention]
-        hurting = self._hurting[self._intention]
-        previous = self._history[-1] if self._history else None
-        fresh = [a for a in serving if a != previous]
-        listening = [a for a in _LISTENING if a not in hurting and a != previous]
-        if not fresh or (fresh[0] in self._needs_trust and self._user.trust < self.TRUST_NEEDED):
-            # Build trust, or let a single serving move recover from fatigue, with the harmless
-            # listening move used least recently.
-            action = min(listening, key=lambda a: (_last_use(self._history, a), a))
-        else:
-            action = fresh[0]
-        self._history.append(action)
-        return action
-
-
-def _last_use(history: list[int], action: int) -> int:
-    """Minus the number of turns since ``action`` was last played (lower is longer ago)."""
-    for age, past in enumerate(reversed(history)):
-        if past == action:
-            return -age
-    return -len(history) - 1
+        return self._oracle.act()
 
 
 def reference_policies(rng: np.random.Generator | int | None = None) -> dict[str, Policy]:
