@@ -1,6 +1,6 @@
 """Steps per second of the EmpathyGym environments, beside Gymnasium's CartPole-v1 (issue 7's table).
 
-For every registered EmpathyGym id (text ids with a fixed pool of realistic replies, strategy ids
+For every registered EmpathyGym id with the parametric user (text ids with a fixed pool of realistic replies, strategy ids
 with random strategies) and for CartPole-v1: one env through ``gym.make``, ``SyncVectorEnv`` with 8
 envs and ``AsyncVectorEnv(shared_memory=False)`` with 2 workers. Also the hashed-text featuriser on
 its own, and the training steps per second of the bundled PPO and of stable-baselines3's PPO with
@@ -136,7 +136,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     start = time.perf_counter()
     rows: dict[str, dict[str, dict[str, float]]] = {}
-    for env_id in ("CartPole-v1", *env_ids()):
+    for env_id in ("CartPole-v1", *env_ids(backend="parametric")):
         steps = args.cartpole_steps if env_id == "CartPole-v1" else args.steps
         rows[env_id] = {
             "single": _summary([single_env_rate(env_id, steps, rng) for _ in range(args.repeats)]),

@@ -36,3 +36,27 @@ def sanitize(text: str, max_length: int | None = None) -> str:
     if max_length is not None and len(text) > max_length:
         text = text[:max_length].rstrip()
     return text
+
+
+_THINK_BLOCK = re.compile(r"<think>.*?</think>", flags=re.DOTALL | re.IGNORECASE)
+_THINK_OPEN = re.compile(r"<think>", flags=re.IGNORECASE)
+_THINK_CLOSE = re.compile(r"</think>", flags=re.IGNORECASE)
+
+
+def strip_thinking(text: str) -> tuple[str, int]:
+    """Split ``text`` into what is said and how many characters of ``<think>...</think>`` were removed.
+
+    Closed blocks are removed wherever they are. An unclosed ``<think>`` hides everything after it
+    (the thinking was cut off), and a ``</think>`` without an opening tag hides everything before it
+    (chat templates that open the block in the prompt). Tags match in any letter case.
+    """
+    said = _THINK_BLOCK.sub("", text)
+    close = None
+    for close in _THINK_CLOSE.finditer(said):
+        pass
+    if close is not None:
+        said = said[close.end():]
+    opening = _THINK_OPEN.search(said)
+    if opening is not None:
+        said = said[:opening.start()]
+    return said.strip(), len(text) - len(said)

@@ -14,6 +14,7 @@ import numpy as np
 import empathy_gym  # noqa: F401  (registers the environments)
 from empathy_gym.evaluation import markdown_table, score_reference_policies
 from empathy_gym.model.difficulty import PRESETS
+from empathy_gym.model.llm.backends import backend_from_spec
 from empathy_gym.policies.reference import reference_policies
 
 
@@ -34,6 +35,9 @@ def _play(args: argparse.Namespace) -> int:
     """Play one conversation turn by turn: you type the replies, or watch a policy or a checkpoint."""
     if args.checkpoint and args.policy:
         raise ValueError("give --policy or --checkpoint, not both")
+    if (args.user == "llm") != (args.user_backend is not None):
+        raise ValueError("--user llm needs --user-backend SPEC (transformers:PATH or openai:BASE_URL#MODEL), "
+                         "and --user-backend goes with --user llm")
     policy = None
     if args.checkpoint:
         from empathy_gym.agents.ppo import PPOPolicy, load_agent
@@ -46,7 +50,13 @@ def _play(args: argparse.Namespace) -> int:
             raise ValueError(f"unknown policy {args.policy!r}; allowed: {', '.join(policies)}")
         policy = policies[args.policy]
     env_id = "EmpathyGym/Support-v0" if policy is None else "EmpathyGym/SupportStrategy-v0"
-    env = gym.make(env_id, difficulty=args.difficulty, split=args.split, render_mode="human")
+    user: dict = {}
+    if args.user == "llm":
+        try:
+            user = {"user": "llm", "backend": backend_from_spec(args.user_backend)}
+        except (FileNotFoundError, ImportError) as error:  # a usage error, not a crash
+            raise ValueError(str(error)) from None
+    env = gym.make(env_id, difficulty=args.difficulty, split=args.split, render_mode="human", **user)
     options = {"profile_id": args.profile_id} if args.profile_id else None
     observation, info = env.reset(seed=args.seed, options=options)
     if policy is None:
@@ -229,6 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--split", default="test", choices=("train", "test", "ood"))
     play.add_argument("--profile-id", default=None)
     play.add_argument("--seed", type=int, default=0)
+    play.add_argument("--user", default="parametric", choices=("parametric", "llm"),
+                      help="the simulated user: the parametric model (default) or a language model")
+    play.add_argument("--user-backend", default=None, metavar="SPEC",
+                      help="the LLM user's model: transformers:PATH (a local model directory) or "
+                           "openai:BASE_URL#MODEL (an OpenAI-compatible server)")
     play.set_defaults(run=_play)
 
     train = commands.add_parser("train", help="train the bundled PPO agent (needs torch)",

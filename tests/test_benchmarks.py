@@ -19,7 +19,7 @@ def bench(monkeypatch, tmp_path):
         return module
 
     yield load
-    for name in ("ppo_gap", "ppo_vs_sb3", "throughput", "_common"):
+    for name in ("ppo_gap", "ppo_vs_sb3", "throughput", "llm_batching", "_common"):
         sys.modules.pop(name, None)
 
 
@@ -57,9 +57,23 @@ def test_throughput_measures_every_id_against_cartpole(bench, tmp_path, monkeypa
                                       "--train-steps", "2048"])
     throughput.main()
     result = json.loads((tmp_path / "throughput.json").read_text())
-    assert set(result["envs"]) == {"CartPole-v1", *env_ids()}
+    assert set(result["envs"]) == {"CartPole-v1", *env_ids(backend="parametric")}
     for row in result["envs"].values():
         for kind in ("single", "sync8", "async2"):
             assert 0 < row[kind]["min"] <= row[kind]["median"] <= row[kind]["max"]
     assert set(result["training_steps_per_second"]) == {"bundled_ppo", "sb3_ppo"}
     assert "x CartPole" in (tmp_path / "throughput.md").read_text()
+
+
+def test_llm_batching_compares_the_native_vector_env_with_sync(bench, tmp_path, monkeypatch):
+    pytest.importorskip("transformers")
+    llm_batching = bench("llm_batching")
+    monkeypatch.setattr(sys, "argv", ["llm_batching.py", "--sizes", "1", "2", "--steps", "1", "--repeats", "1", "--hidden", "16",
+                                      "--layers", "1", "--analysis-tokens", "3", "--reply-tokens", "3"])
+    llm_batching.main()
+    result = json.loads((tmp_path / "llm_batching.json").read_text())
+    assert [row["num_envs"] for row in result["rows"]] == [1, 2]
+    for row in result["rows"]:
+        assert row["native"] > 0 and row["sync"] > 0 and row["ratio"] == pytest.approx(row["native"] / row["sync"])
+        assert row["same_transcripts"]
+    assert "| 2 |" in (tmp_path / "llm_batching.md").read_text()

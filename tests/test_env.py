@@ -11,7 +11,7 @@ from empathy_gym import Difficulty, EmpathyEnv, EmpathyStrategyEnv, EpisodeEnded
 from empathy_gym._text import CHARSET
 from empathy_gym.vocabulary import STRATEGIES
 
-IDS = env_ids()
+IDS = env_ids(backend="parametric")  # the LLM ids need a backend: tests/test_llm_user.py checks them
 TEXT_IDS = [i for i in IDS if "Strategy" not in i]
 STRATEGY_IDS = [i for i in IDS if "Strategy" in i]
 

@@ -15,18 +15,32 @@ ENVIRONMENTS: tuple[tuple[str, str, dict, str, str], ...] = (
     ("SupportStrategy-v0", "empathy_gym.envs.support_strategy:EmpathyStrategyEnv", {"difficulty": "normal"}, "strategy", "parametric"),
     ("SupportStrategySimple-v0", "empathy_gym.envs.support_strategy:EmpathyStrategyEnv", {"difficulty": "simple"}, "strategy", "parametric"),
     ("SupportStrategyChallenging-v0", "empathy_gym.envs.support_strategy:EmpathyStrategyEnv", {"difficulty": "challenging"}, "strategy", "parametric"),
+    ("SupportLLM-v0", "empathy_gym.envs.support:EmpathyEnv", {"difficulty": "normal", "user": "llm"}, "text", "llm"),
+    ("SupportLLMSimple-v0", "empathy_gym.envs.support:EmpathyEnv", {"difficulty": "simple", "user": "llm"}, "text", "llm"),
+    ("SupportLLMChallenging-v0", "empathy_gym.envs.support:EmpathyEnv", {"difficulty": "challenging", "user": "llm"}, "text", "llm"),
 )
+BACKENDS = ("parametric", "llm")
+
+#: The native vector env of the LLM ids: their users' model calls go to the backend in batches.
+#: ``gym.make_vec`` uses it by default for these ids.
+LLM_VECTOR_ENTRY_POINT = "empathy_gym.envs.support_vector:EmpathyVectorEnv"
 
 
-def env_ids() -> tuple[str, ...]:
-    """The full ids of every registered environment."""
-    return tuple(f"{NAMESPACE}/{name}" for name, *_ in ENVIRONMENTS)
+def env_ids(backend: str | None = None) -> tuple[str, ...]:
+    """The full ids of every registered environment, or of those whose user is ``backend`` ("parametric", "llm").
+
+    The ``llm`` ids need a ``backend=`` argument at ``gym.make``.
+    """
+    if backend is not None and backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))} or None, got {backend!r}")
+    return tuple(f"{NAMESPACE}/{name}" for name, *_, kind in ENVIRONMENTS if backend in (None, kind))
 
 
 def register_environments() -> None:
     """Register every id once; importing the package twice does not re-register."""
-    for name, entry_point, kwargs, _, _ in ENVIRONMENTS:
+    for name, entry_point, kwargs, _, backend in ENVIRONMENTS:
         env_id = f"{NAMESPACE}/{name}"
         if env_id not in gym.registry:
             # The env truncates at its own max_turns (which a reset option may change), so no TimeLimit.
-            gym.register(id=env_id, entry_point=entry_point, kwargs=dict(kwargs), disable_env_checker=False)
+            gym.register(id=env_id, entry_point=entry_point, kwargs=dict(kwargs), disable_env_checker=False,
+                         vector_entry_point=LLM_VECTOR_ENTRY_POINT if backend == "llm" else None)

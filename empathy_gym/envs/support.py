@@ -10,7 +10,11 @@ intention, one of eight kinds after RLVER) and meet it. The emotion is the rewar
 ``info["inner_thought"]`` says why it moved, so the reward is verifiable.
 
 The default user is the parametric one (:mod:`empathy_gym.model.parametric`): seeded, offline, no
-model. Difficulty (:class:`~empathy_gym.model.difficulty.Difficulty`) sets how strict, reticent,
+model. With ``user="llm"`` a language model plays the person (:mod:`empathy_gym.model.llm.user`:
+an analysis call and a reply call per turn, through a local transformers model, an
+OpenAI-compatible server or any callable); the environment still owns the emotion arithmetic
+(initial value, noise, clamp, bounds, states, turn budget), so the contract below is the same.
+Difficulty (:class:`~empathy_gym.model.difficulty.Difficulty`) sets how strict, reticent,
 fragile, noisy and well-aligned the user is, and the episode shape.
 
 ## Action Space
@@ -55,7 +59,13 @@ Stepping an ended episode raises :class:`EpisodeEndedError`; call ``reset``.
 
 Every step: ``emotion``, ``delta``, ``state`` (S/A/B/C/F), ``inner_thought``, ``reasons``,
 ``appraisal`` (the user's reading of the reply: strategy weights and quality signals), ``cue``
-(``none``/``implicit``/``explicit``), ``turn``, ``reply`` (the reply as the user read it). At
+(``none``/``implicit``/``explicit``), ``turn``, ``reply`` (the reply as the user read it). With
+``think="strip"`` also ``think_chars`` (characters of thinking removed from the reply). With the
+LLM user also ``llm`` (this turn's calls: ``analysis`` ``ok``/``retried``/``fallback``, ``reply``
+``ok``/``fallback``, ``attempts``, ``errors``, and ``model``, the parsed analysis or None),
+``llm_fallbacks`` and ``llm_errors`` (counts so far in the episode); there ``appraisal`` is the
+parametric reading of the reply, ``cue`` is ``unknown`` and ``reasons`` holds the codes the model
+gave (the parametric ones on a fallback turn). At
 ``reset``: ``profile_id``, ``emotion``, ``state``, ``turn``. At the end also ``reason``,
 ``profile_id``, ``hidden_intention``, ``difficulty`` (a dict of axes) and ``final_emotion``. Every
 call returns fresh objects.
@@ -82,6 +92,17 @@ is meant to work from observations alone must not read them.
 * ``max_reply_chars``: the longest reply accepted (default 2000 characters).
 * ``render_mode``: ``"ansi"`` (the transcript with an emotion bar per user turn, as a string) or
   ``"human"`` (printed as the conversation goes, each line once).
+* ``user``: ``"parametric"`` (default) or ``"llm"`` (the ``SupportLLM`` ids set it).
+* ``backend``: the LLM user's model (required with ``user="llm"``; nothing is downloaded): a
+  ``TransformersBackend``, ``OpenAIBackend``, ``CallableBackend`` (see
+  :mod:`empathy_gym.model.llm.backends`), or a spec string ``"transformers:PATH"`` /
+  ``"openai:BASE_URL#MODEL"`` (each env made from a ``transformers`` string loads its own copy of
+  the model: build one backend and pass it to every env to share it).
+* ``llm_options``: keyword arguments of :class:`~empathy_gym.model.llm.user.LLMUser`
+  (``analysis_retries``, ``analysis_tokens``, ``reply_tokens``, ``max_change``).
+* ``think``: ``"off"`` (default) or ``"strip"``: remove ``<think>...</think>`` from each reply before
+  the user reads it (think-then-say agents); a reply that is only thinking counts as empty. The
+  thinking counts toward ``max_reply_chars``.
 
 Reset options: ``difficulty``, ``profile_id``.
 
@@ -95,6 +116,16 @@ Reset options: ``difficulty``, ``profile_id``.
 >>> sorted(obs)
 ['emotion', 'text', 'turn']
 
+With a language model as the user (any backend; here a stand-in that always answers +3):
+
+>>> from empathy_gym.model.llm import CallableBackend
+>>> backend = CallableBackend(lambda messages: '{"change": 3, "inner_reaction": "A little better."}')
+>>> env = gym.make("EmpathyGym/SupportLLM-v0", backend=backend)
+>>> obs, info = env.reset(seed=7)
+>>> info = env.step("What happened next?")[4]
+>>> info["llm"]["analysis"], info["inner_thought"]
+('ok', 'A little better.')
+
 ## Version History
 
 * v0: initial release.
@@ -102,6 +133,7 @@ Reset options: ``difficulty``, ``profile_id``.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -112,10 +144,12 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from empathy_gym._text import CHARSET, sanitize
+from empathy_gym._text import CHARSET, sanitize, strip_thinking
 from empathy_gym.model.difficulty import PRESETS, Difficulty, DifficultyLike, make_difficulty
 from empathy_gym.model.emotion import QUITS_BELOW, RESOLVED_AT, emotion_state
 from empathy_gym.model.expression import Expression
+from empathy_gym.model.llm.backends import Backend, backend_from_spec
+from empathy_gym.model.llm.user import LLMUser
 from empathy_gym.model.parametric import ParametricUser, UserTurn
 from empathy_gym.profiles import SPLITS, Profile, load_profiles
 
@@ -123,6 +157,8 @@ MAX_USER_CHARS = 2000
 REWARD_MODES = ("delta", "terminal")
 EMOTION_OBS_MODES = ("exact", "noisy", "hidden")
 RESET_OPTIONS = ("difficulty", "profile_id")
+USERS = ("parametric", "llm")
+THINK_MODES = ("off", "strip")
 BAR_WIDTH = 20
 
 
@@ -145,8 +181,14 @@ class EmpathyEnv(gym.Env):
         emotion_noise: float = 10.0,
         max_reply_chars: int = 2000,
         render_mode: str | None = None,
+        user: str = "parametric",
+        backend: Backend | str | None = None,
+        llm_options: Mapping[str, Any] | None = None,
+        think: str = "off",
     ) -> None:
         self.difficulty: Difficulty = make_difficulty(difficulty)
+        _check_choice("user", user, USERS)
+        _check_choice("think", think, THINK_MODES)
         _check_choice("reward_mode", reward_mode, REWARD_MODES)
         _check_choice("emotion_obs", emotion_obs, EMOTION_OBS_MODES)
         _check_choice("render_mode", render_mode, (None, *self.metadata["render_modes"]))
@@ -161,6 +203,8 @@ class EmpathyEnv(gym.Env):
         self.emotion_noise = float(emotion_noise)
         self.max_reply_chars = int(max_reply_chars)
         self.render_mode = render_mode
+        self.think = think
+        self._user: ParametricUser | LLMUser = _make_user(user, backend, llm_options)
 
         observation = {"text": spaces.Text(max_length=MAX_USER_CHARS, min_length=0, charset=CHARSET)}
         if emotion_obs != "hidden":
@@ -169,7 +213,6 @@ class EmpathyEnv(gym.Env):
         self.observation_space = spaces.Dict(observation)
         self.action_space = self._make_action_space()
 
-        self._user = ParametricUser()
         self._obs_rng: np.random.Generator | None = None
         self._render_rng: np.random.Generator | None = None
         self._printed_lines = 0
@@ -189,7 +232,10 @@ class EmpathyEnv(gym.Env):
         if len(action) > self.max_reply_chars:
             raise ValueError(
                 f"reply is {len(action)} characters long; the most allowed is max_reply_chars={self.max_reply_chars}")
-        return sanitize(action, self.max_reply_chars), {}
+        if self.think == "off":
+            return sanitize(action, self.max_reply_chars), {}
+        said, thinking = strip_thinking(action)
+        return sanitize(said, self.max_reply_chars), {"think_chars": thinking}
 
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -240,15 +286,30 @@ class EmpathyEnv(gym.Env):
 
         ``expression`` is for the multi-agent environments, where a learning help-seeker chooses
         how the user speaks this turn (:class:`~empathy_gym.model.expression.Expression`); the
-        default ``None`` is the profile's own way of speaking.
+        default ``None`` is the profile's own way of speaking. Only the parametric user takes one.
         """
+        reply, extra_info = self._begin_step(action)
+        if expression is None:
+            turn = self._user.respond(reply, self.np_random)
+        elif isinstance(self._user, ParametricUser):
+            turn = self._user.respond(reply, self.np_random, expression)
+        else:
+            raise ValueError("expression (a help-seeker's way of speaking) needs the parametric user, not user='llm'")
+        return self._finish_step(reply, extra_info, turn)
+
+    # The two halves of step, also used by the native vector env, which runs the users' turns of all
+    # its sub-envs between them with batched model calls.
+    def _begin_step(self, action: Any) -> tuple[str, dict[str, Any]]:
+        """Check that a step may be taken and validate ``action``; changes nothing."""
         if self._obs_rng is None:
             raise RuntimeError("call reset() before step()")
         if self._ended_reason is not None:
             raise EpisodeEndedError(
                 f"the episode has ended (reason: {self._ended_reason}); call reset() to start a new one")
-        reply, extra_info = self._reply_from_action(action)
-        turn: UserTurn = self._user.respond(reply, self.np_random, expression)
+        return self._reply_from_action(action)
+
+    def _finish_step(self, reply: str, extra_info: dict[str, Any], turn: UserTurn):
+        """Record the user's turn; decide termination, reward and info."""
         text = sanitize(turn.text, MAX_USER_CHARS)
         self._transcript.append({"speaker": "agent", "text": reply})
         self._transcript.append({"speaker": "user", "text": text, "emotion": turn.emotion,
@@ -273,6 +334,7 @@ class EmpathyEnv(gym.Env):
             "turn": self._user.turn,
             "reply": reply,
             **extra_info,
+            **copy.deepcopy(turn.extra),
         }
         if terminated or truncated:
             self._ended_reason = "resolved" if turn.emotion >= RESOLVED_AT else "quit" if terminated else "max_turns"
@@ -302,7 +364,7 @@ class EmpathyEnv(gym.Env):
         return [dict(entry) for entry in self._transcript]
 
     @property
-    def user(self) -> ParametricUser:
+    def user(self) -> ParametricUser | LLMUser:
         """The simulated user (read its ``profile``, ``emotion``, ``trust``; privileged information)."""
         return self._user
 
@@ -339,6 +401,21 @@ def emotion_bar(emotion: int) -> str:
     """``[#########...........]  45 B``: the emotion as a bar of BAR_WIDTH cells, its value and state."""
     filled = round(BAR_WIDTH * emotion / 100)
     return f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {emotion:3d} {emotion_state(emotion)}"
+
+
+def _make_user(user: str, backend: Backend | str | None, llm_options: Mapping[str, Any] | None) -> ParametricUser | LLMUser:
+    if user == "parametric":
+        if backend is not None or llm_options is not None:
+            raise ValueError("backend and llm_options are for user='llm'; the parametric user needs no model")
+        return ParametricUser()
+    if backend is None:
+        raise ValueError(
+            "the LLM user needs a model: pass backend= a TransformersBackend (a local model directory), an "
+            "OpenAIBackend (an OpenAI-compatible server), a CallableBackend, or a spec string such as "
+            "'transformers:/path/to/model' or 'openai:http://127.0.0.1:8000/v1#model-name'; nothing is downloaded")
+    if isinstance(backend, str):
+        backend = backend_from_spec(backend)
+    return LLMUser(backend, **dict(llm_options or {}))
 
 
 def _check_choice(name: str, value: Any, allowed: Sequence[Any]) -> None:

@@ -51,7 +51,9 @@ text.
 ## Arguments
 
 As in ``EmpathyEnv`` (``difficulty``, ``split``, ``profiles``, ``reward_mode``, ``emotion_obs``,
-``emotion_noise``, ``render_mode``), without ``max_reply_chars``.
+``emotion_noise``, ``render_mode``, ``user``, ``backend``, ``llm_options``), without
+``max_reply_chars`` and ``think`` (rendered replies hold no thinking). With ``user="llm"`` the
+rendered replies are read by the LLM user.
 
 ## Example
 
@@ -71,7 +73,7 @@ As in ``EmpathyEnv`` (``difficulty``, ``split``, ``profiles``, ``reward_mode``, 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from numbers import Integral
 from typing import Any
 
@@ -80,6 +82,7 @@ from gymnasium import spaces
 
 from empathy_gym.envs.support import EmpathyEnv
 from empathy_gym.model.difficulty import DifficultyLike
+from empathy_gym.model.llm.backends import Backend
 from empathy_gym.model.rendering import StrategyRenderer
 from empathy_gym.profiles import Profile
 from empathy_gym.vocabulary import STRATEGIES
@@ -97,9 +100,13 @@ class EmpathyStrategyEnv(EmpathyEnv):
         emotion_obs: str = "exact",
         emotion_noise: float = 10.0,
         render_mode: str | None = None,
+        user: str = "parametric",
+        backend: Backend | str | None = None,
+        llm_options: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(difficulty=difficulty, split=split, profiles=profiles, reward_mode=reward_mode,
-                         emotion_obs=emotion_obs, emotion_noise=emotion_noise, render_mode=render_mode)
+                         emotion_obs=emotion_obs, emotion_noise=emotion_noise, render_mode=render_mode, user=user,
+                         backend=backend, llm_options=llm_options)
         self._renderer = StrategyRenderer()
 
     def _make_action_space(self) -> spaces.Space:

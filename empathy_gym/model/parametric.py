@@ -179,8 +179,9 @@ class UserTurn:
     appraisal: Appraisal
     reasons: tuple[str, ...]  # REASONS codes, most important first
     perceived_intention: str  # the need the reply was judged against this turn
-    cue: str  # "none" | "implicit" | "explicit"
+    cue: str  # "none" | "implicit" | "explicit" ("unknown" for the LLM user)
     reaction: str
+    extra: dict = field(default_factory=dict)  # further info entries from users other than the parametric one
 
 
 @dataclass
@@ -263,6 +264,18 @@ class ParametricUser:
     def agent_turns(self) -> tuple[str, ...]:
         """The agent's replies so far, as the user read them."""
         return self._require_state().agent_turns
+
+    def align(self, emotion: int, last_user_turn: str) -> None:
+        """Take over an emotion and a last utterance decided outside this model.
+
+        The LLM user runs a parametric twin beside the model (for the appraisal in ``info``, the
+        fidelity draw and the fallback turn); before each turn it moves the twin to the emotion and
+        the words of the conversation that actually happened. The parametric user never calls this.
+        """
+        state = self._require_state()
+        if isinstance(emotion, bool) or not isinstance(emotion, int) or not 0 <= emotion <= 100:
+            raise ValueError(f"emotion must be an integer in 0..100, got {emotion!r}")
+        self._state = replace(state, emotion=emotion, user_turns=state.user_turns[:-1] + (last_user_turn,))
 
     def appraise(self, reply: str) -> Appraisal:
         """How the user would read ``reply`` now (no state change, no randomness)."""

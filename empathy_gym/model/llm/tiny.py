@@ -1,0 +1,39 @@
+"""A tiny chat model with random weights, built in memory: for tests, benchmarks and offline examples.
+
+It writes gibberish (words ``w0``, ``w1``, ...), so the LLM user falls back to the parametric
+appraisal on every turn; what it exercises is the machinery: the chat template, tokenisation,
+left-padded batched generation, retries and fallbacks. Nothing is downloaded: the tokenizer is a
+word-level one made with the ``tokenizers`` library and the model a small Llama from a config.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from empathy_gym.model.llm.backends import _import_transformers
+
+CHAT_TEMPLATE = ("{% for m in messages %}<s> {{ m['role'] }} : {{ m['content'] }} </s> {% endfor %}"
+                 "{% if add_generation_prompt %}<s> assistant : {% endif %}")
+
+
+def tiny_random_chat_model(*, layers: int = 2, hidden: int = 32, words: int = 200, seed: int = 0) -> tuple[Any, Any]:
+    """A ``(model, tokenizer)`` pair: a ``layers``-layer Llama of width ``hidden`` with random weights
+    (seeded), and a word-level tokenizer over ``words`` made-up words with a chat template."""
+    torch, transformers = _import_transformers()
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    specials = ["<pad>", "<s>", "</s>", "<unk>"]
+    tokens = specials + [f"w{i}" for i in range(words)] + list(".,!?:{}\"'-") + ["system", "user", "assistant"]
+    vocab = {token: index for index, token in enumerate(tokens)}
+    core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", bos_token="<s>",
+                                                     eos_token="</s>", unk_token="<unk>")
+    tokenizer.chat_template = CHAT_TEMPLATE
+    config = transformers.LlamaConfig(vocab_size=len(vocab), hidden_size=hidden, intermediate_size=2 * hidden,
+                                      num_hidden_layers=layers, num_attention_heads=2, num_key_value_heads=2,
+                                      max_position_embeddings=8192, pad_token_id=0, bos_token_id=1, eos_token_id=2)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = transformers.LlamaForCausalLM(config).eval()
+    return model, tokenizer

@@ -1,0 +1,255 @@
+"""The LLM user: a simulated person played by a language model, behind the parametric user's interface.
+
+One turn, read top to bottom in :meth:`LLMUser.respond_steps`:
+
+1. **Twin**: a :class:`~empathy_gym.model.parametric.ParametricUser` follows the same
+   conversation (moved to the LLM user's emotion and words first). Its turn gives the appraisal
+   reported in ``info``, the need the person perceives this turn (the true hidden intention with
+   probability ``fidelity``, else a misread one) and, when the model fails, the fallback turn.
+2. **Analysis call**: the model reads the agent's reply (quoted data, see
+   :mod:`~empathy_gym.model.llm.prompts`) and returns JSON with what the agent meant, whether it
+   meets the perceived need, an inner reaction, reason codes and a signed ``change``. It is parsed
+   leniently (:mod:`~empathy_gym.model.llm.parsing`); an unreadable answer is asked for again
+   ``analysis_retries`` times (default once); if it still cannot be read, or the backend failed,
+   the twin's emotion change, reasons and inner thought are used for this turn (a *fallback*).
+3. **Emotion arithmetic** (the simulator's, not the model's): ``change + noise * NOISE_SD * N(0,1)``,
+   then the difficulty's ``max_delta`` clamp, then the 0..100 bounds and the state letter.
+4. **Reply call**: the model writes what the person says next from the new emotion and its inner
+   reaction, never naming the hidden need. An empty or failed reply falls back to the twin's words.
+
+Every turn draws the same numbers from the environment's generator (the twin's, one normal for
+noise and two seeds for the calls), so with a deterministic backend (greedy decoding, a script)
+the same seed and replies give the same transcript. A backend exception or timeout never escapes:
+it is counted in ``info["llm_errors"]`` and the turn falls back (``info["llm_fallbacks"]``).
+
+The turn is a generator that yields :class:`GenerationRequest` objects and receives each one's
+completion (or the ``Exception`` that replaced it). :meth:`LLMUser.respond` answers them one at a
+time; the native vector env gathers the requests of all its sub-envs and answers each phase with
+one backend batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from empathy_gym.model.difficulty import Difficulty
+from empathy_gym.model.emotion import clip_emotion, emotion_state
+from empathy_gym.model.llm import prompts
+from empathy_gym.model.llm.backends import Backend, describe_error, generate_batch
+from empathy_gym.model.llm.parsing import Analysis, clean_reply, parse_analysis
+from empathy_gym.model.parametric import NOISE_SD, REACTION_THRESHOLDS, ParametricUser, UserTurn
+from empathy_gym.profiles import Profile
+
+PHASES = ("analysis", "reply")
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One call a user turn needs: the chat messages, the token budget, a seed and the phase."""
+
+    messages: tuple[dict[str, str], ...]
+    max_new_tokens: int
+    seed: int
+    phase: str  # "analysis" or "reply"
+
+
+TurnSteps = Generator[GenerationRequest, "str | Exception", UserTurn]
+
+
+def run_turns(turns: Sequence[TurnSteps], backend: Backend) -> list[UserTurn]:
+    """Drive several turns to the end, answering every pending request of one phase with one backend batch.
+
+    All analysis requests (retries included) are answered before any reply request, so N users
+    cost one analysis batch, a retry batch only for the users whose answer was unreadable, and one
+    reply batch.
+    """
+    results: list[UserTurn | None] = [None] * len(turns)
+    pending: dict[int, GenerationRequest] = {}
+
+    def advance(index: int, value: str | Exception | None) -> None:
+        try:
+            pending[index] = next(turns[index]) if value is None else turns[index].send(value)
+        except StopIteration as stop:
+            pending.pop(index, None)
+            results[index] = stop.value
+
+    for index in range(len(turns)):
+        advance(index, None)
+    while pending:
+        phase = next(p for p in PHASES if any(request.phase == p for request in pending.values()))
+        for budget in sorted({r.max_new_tokens for r in pending.values() if r.phase == phase}):
+            chosen = [i for i, r in pending.items() if r.phase == phase and r.max_new_tokens == budget]
+            outputs = generate_batch(backend, [list(pending[i].messages) for i in chosen], max_new_tokens=budget,
+                                     seeds=[pending[i].seed for i in chosen])
+            for index, output in zip(chosen, outputs):
+                advance(index, output)
+    return results  # type: ignore[return-value]  (every turn has ended)
+
+
+@dataclass(frozen=True)
+class _State:
+    """The conversation as the LLM user lived it (replaced whole at the end of each turn)."""
+
+    emotion: int
+    turn: int
+    user_turns: tuple[str, ...]
+    agent_turns: tuple[str, ...]
+    fallbacks: int = 0  # calls of this episode (analyses or replies) that fell back to the twin
+    errors: int = 0  # backend failures this episode
+
+
+class LLMUser:
+    """A simulated user played by a language model through a :class:`~empathy_gym.model.llm.backends.Backend`.
+
+    Args:
+        backend: the model (``TransformersBackend``, ``OpenAIBackend``, ``CallableBackend`` or any
+            object with the ``generate`` method).
+        analysis_retries: extra analysis calls after an unreadable answer (default 1).
+        analysis_tokens: token budget of the analysis call.
+        reply_tokens: token budget of the reply call.
+        max_change: the largest change, in points, the analysis may ask for; larger numbers are
+            clamped to it (the difficulty's ``max_delta`` then applies on top).
+    """
+
+    def __init__(self, backend: Backend, *, analysis_retries: int = 1, analysis_tokens: int = 200,
+                 reply_tokens: int = 120, max_change: int = 25) -> None:
+        if not callable(getattr(backend, "generate", None)):
+            raise TypeError(f"backend must have a generate(conversations, *, max_new_tokens, seeds) method, got "
+                            f"{type(backend).__name__}; see empathy_gym.model.llm.backends")
+        for name, value, low in (("analysis_retries", analysis_retries, 0), ("analysis_tokens", analysis_tokens, 1),
+                                 ("reply_tokens", reply_tokens, 1), ("max_change", max_change, 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        self.backend = backend
+        self.analysis_retries = analysis_retries
+        self.analysis_tokens = analysis_tokens
+        self.reply_tokens = reply_tokens
+        self.max_change = max_change
+        self._twin = ParametricUser()
+        self._state: _State | None = None
+
+    # -- conversation ----------------------------------------------------------------------
+    def start(self, profile: Profile, difficulty: Difficulty, rng: np.random.Generator) -> str:
+        """Begin a conversation; the opening message is the profile's (no model call at reset)."""
+        opening = self._twin.start(profile, difficulty, rng)
+        self._state = _State(emotion=difficulty.initial_emotion, turn=0, user_turns=(opening,), agent_turns=())
+        return opening
+
+    def respond(self, reply: str, rng: np.random.Generator) -> UserTurn:
+        """React to ``reply``: one analysis call (plus retries), the emotion arithmetic, one reply call."""
+        return run_turns([self.respond_steps(reply, rng)], self.backend)[0]
+
+    def respond_steps(self, reply: str, rng: np.random.Generator) -> TurnSteps:
+        """The turn as a generator of :class:`GenerationRequest` (see the module docstring)."""
+        state = self._require_state()
+        self._twin.align(state.emotion, state.user_turns[-1])
+        fallback = self._twin.respond(reply, rng)
+        noise_draw = float(rng.standard_normal())
+        analysis_seed, reply_seed = (int(seed) for seed in rng.integers(2**31 - 1, size=2))
+        profile, difficulty = self._twin.profile, self._twin.difficulty
+        errors: list[str] = []
+
+        # Analysis, with bounded retries on unreadable answers; a backend failure goes straight to fallback.
+        messages = prompts.analysis_messages(
+            profile, difficulty, perceived_intention=fallback.perceived_intention, emotion=state.emotion,
+            user_turns=state.user_turns, agent_turns=state.agent_turns, reply=reply, max_change=self.max_change)
+        analysis: Analysis | None = None
+        attempts = 0
+        for attempt in range(1 + self.analysis_retries):
+            attempts += 1
+            output = yield GenerationRequest(tuple(messages), self.analysis_tokens, analysis_seed + attempt, "analysis")
+            if isinstance(output, Exception):
+                errors.append(describe_error(output))
+                break
+            analysis = parse_analysis(output, self.max_change)
+            if analysis is not None:
+                break
+            messages = prompts.retry_messages(messages, output)
+
+        if analysis is not None:
+            felt = analysis.change + difficulty.noise * NOISE_SD * noise_draw
+            limit = difficulty.max_delta
+            raw = felt if limit is None else float(np.clip(felt, -limit, limit))
+            emotion = clip_emotion(state.emotion + raw)
+            inner_thought = analysis.inner_reaction or fallback.inner_thought
+            reasons = analysis.reasons
+            reaction = _reaction(felt)
+        else:  # the parametric twin's turn stands in (same start emotion, same clamp and bounds)
+            emotion, inner_thought, reasons, reaction = (fallback.emotion, fallback.inner_thought, fallback.reasons,
+                                                         fallback.reaction)
+        mood = emotion_state(emotion)
+
+        output = yield GenerationRequest(
+            tuple(prompts.reply_messages(profile, difficulty, emotion=emotion, state=mood, inner_reaction=inner_thought,
+                                         user_turns=state.user_turns, agent_turns=state.agent_turns + (reply,))),
+            self.reply_tokens, reply_seed, "reply")
+        if isinstance(output, Exception):
+            errors.append(describe_error(output))
+            text = ""
+        else:
+            text = clean_reply(output, profile.persona.name)
+        reply_status = "ok" if text else "fallback"
+        text = text or fallback.text
+
+        analysis_status = "fallback" if analysis is None else "retried" if attempts > 1 else "ok"
+        fallbacks = state.fallbacks + (analysis is None) + (reply_status == "fallback")
+        self._state = replace(state, emotion=emotion, turn=state.turn + 1, user_turns=state.user_turns + (text,),
+                              agent_turns=state.agent_turns + (reply,), fallbacks=fallbacks,
+                              errors=state.errors + len(errors))
+        llm_info = {"analysis": analysis_status, "reply": reply_status, "attempts": attempts, "errors": errors,
+                    "model": analysis.as_dict() if analysis is not None else None}
+        return UserTurn(
+            text=text, emotion=emotion, delta=emotion - state.emotion, state=mood, inner_thought=inner_thought,
+            appraisal=fallback.appraisal, reasons=reasons, perceived_intention=fallback.perceived_intention,
+            cue="unknown", reaction=reaction,
+            extra={"llm": llm_info, "llm_fallbacks": fallbacks, "llm_errors": state.errors + len(errors)})
+
+    # -- what the environment reads ----------------------------------------------------------
+    @property
+    def emotion(self) -> int:
+        return self._require_state().emotion
+
+    @property
+    def turn(self) -> int:
+        return self._require_state().turn
+
+    @property
+    def profile(self) -> Profile:
+        self._require_state()
+        return self._twin.profile
+
+    @property
+    def difficulty(self) -> Difficulty:
+        self._require_state()
+        return self._twin.difficulty
+
+    @property
+    def trust(self) -> float:
+        """The parametric twin's trust (an estimate: the model keeps no such number)."""
+        self._require_state()
+        return self._twin.trust
+
+    @property
+    def user_turns(self) -> tuple[str, ...]:
+        """Everything the user has said so far, opening message first."""
+        return self._require_state().user_turns
+
+    @property
+    def agent_turns(self) -> tuple[str, ...]:
+        """The agent's replies so far, as the user read them."""
+        return self._require_state().agent_turns
+
+    def _require_state(self) -> _State:
+        if self._state is None:
+            raise RuntimeError("the simulated user has no conversation yet; call start() first")
+        return self._state
+
+
+def _reaction(felt: float) -> str:
+    for threshold, name in REACTION_THRESHOLDS:
+        if felt >= threshold:
+            return name
+    return "very_negative"

@@ -1,0 +1,71 @@
+"""LLM agents through the reference-policy interface, specs, and `empathy-gym play --user llm`."""
+
+import io
+
+import gymnasium as gym
+import pytest
+
+import empathy_gym  # noqa: F401
+from empathy_gym.cli import main
+from empathy_gym.evaluation import play_episode
+from empathy_gym.model.llm import BackendError, CallableBackend
+from empathy_gym.policies.llm_agent import LLMAgent, agent_from_spec
+from llm_fakes import FakeOpenAIServer, ScriptedModel
+
+
+def test_an_llm_agent_plays_an_episode_with_play_episode():
+    seen = []
+
+    def supporter(messages):
+        seen.append(messages)
+        return "<think>They need to hear it.</think>It was not your fault."
+
+    env = gym.make("EmpathyGym/SupportLLM-v0", backend=CallableBackend(ScriptedModel()), difficulty={"noise": 0.0})
+    agent = LLMAgent(CallableBackend(supporter))
+    record = play_episode(env, agent, seed=0)
+    assert set(record.actions) == {"It was not your fault."}  # thinking removed before the reply is sent
+    assert record.reason == "resolved" and record.final_emotion == 100  # +12 a turn from 40
+    roles = [message["role"] for message in agent.messages]
+    assert roles == ["system"] + ["user", "assistant"] * record.turns
+    assert agent.messages[3]["content"] == "I hear you (52)." and seen[0][1]["content"] == env.unwrapped.transcript[0]["text"]
+
+
+def test_agent_failures_raise_and_specs_build_agents():
+    agent = LLMAgent(CallableBackend(lambda messages: 1 / 0))
+    agent.reset({"text": "hello"}, {})
+    with pytest.raises(BackendError, match="ZeroDivisionError"):
+        agent.act({"text": "hello"}, {})
+    with FakeOpenAIServer(model=lambda messages: "How are you holding up?") as server:
+        agent = agent_from_spec(f"openai:{server.base_url}#supporter", timeout=2.0)
+        agent.reset({"text": "I had a rough day."}, {})
+        assert agent.act({"text": "I had a rough day."}, {}) == "How are you holding up?"
+    assert server.requests[0]["body"]["model"] == "supporter"
+    with pytest.raises(ValueError, match="backend spec"):
+        agent_from_spec("gpt4")
+
+
+def test_play_with_an_llm_user_over_http(capsys):
+    with FakeOpenAIServer() as server:
+        assert main(["play", "--user", "llm", "--user-backend", f"openai:{server.base_url}#scripted",
+                     "--policy", "oracle", "--difficulty", "simple"]) == 0
+    out = capsys.readouterr().out
+    assert "I hear you (" in out and "the hidden intention was:" in out and len(server.requests) >= 2
+
+
+def test_play_typed_replies_with_an_llm_user(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("It was not your fault.\n\n"))
+    with FakeOpenAIServer() as server:
+        assert main(["play", "--user", "llm", "--user-backend", f"openai:{server.base_url}#scripted"]) == 0
+    assert "AGENT: It was not your fault." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    ["play", "--user", "llm"],
+    ["play", "--user-backend", "openai:http://127.0.0.1:1/v1#m"],
+    ["play", "--user", "llm", "--user-backend", "nonsense"],
+    ["play", "--user", "llm", "--user-backend", "transformers:/no/such/model/dir"],
+])
+def test_bad_llm_user_arguments_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2 and "error:" in capsys.readouterr().err
