@@ -267,9 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "(normal: initial emotion 40, 10 turns; challenging) and report mean final emotion with a 95% "
                     "CI, success and failure rates, turns, entropy, the per-intention breakdown and the strategy "
                     "distribution.")
-    evaluate.add_argument("--policy", required=True,
+    evaluate.add_argument("--policy", "--agent", dest="policy", required=True,
                           help="a reference policy (random, heuristic, oracle, always_<strategy>), a PPO checkpoint "
-                               "(.pt) or a stable-baselines3 model (.zip)")
+                               "(.pt), a stable-baselines3 model (.zip), or an LLM agent (transformers:PATH, "
+                               "openai:BASE_URL#MODEL) that writes free-text replies")
     evaluate.add_argument("--splits", nargs="+", default=["test", "ood"], choices=("train", "test", "ood"))
     evaluate.add_argument("--settings", nargs="+", default=["normal", "challenging"], choices=("normal", "challenging"))
     evaluate.add_argument("--seeds", type=_positive_int, default=1, help="episodes per profile (default 1)")

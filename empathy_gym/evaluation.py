@@ -277,11 +277,18 @@ def load_policy(spec: str, *, seed: int = 0, greedy: bool = True) -> tuple[Any, 
     """A policy from a name or a file, and the env id it plays.
 
     ``spec`` is a reference policy's name (``random``, ``heuristic``, ``oracle``,
-    ``always_<strategy>``), a bundled PPO checkpoint (``*.pt``, written by ``train``) or a
-    stable-baselines3 model (``*.zip``, trained on ``make_sb3_env`` observations). Reference and
-    SB3 policies play ``EmpathyGym/SupportStrategy-v0``; a checkpoint plays its training env.
+    ``always_<strategy>``), a bundled PPO checkpoint (``*.pt``, written by ``train``), a
+    stable-baselines3 model (``*.zip``, trained on ``make_sb3_env`` observations), or an LLM agent
+    (``transformers:PATH`` or ``openai:BASE_URL#MODEL``, see :mod:`empathy_gym.policies.llm_agent`).
+    Reference and SB3 policies play ``EmpathyGym/SupportStrategy-v0``; a checkpoint plays its
+    training env; an LLM agent writes free text in ``EmpathyGym/Support-v0``.
     """
     from empathy_gym.policies.reference import reference_policies
+
+    if spec.startswith(("transformers:", "openai:")):
+        from empathy_gym.policies.llm_agent import agent_from_spec
+
+        return agent_from_spec(spec), "EmpathyGym/Support-v0"  # decoding as the backend's defaults say
 
     references = reference_policies(rng=np.random.default_rng(seed))
     if spec in references:
@@ -301,7 +308,8 @@ def load_policy(spec: str, *, seed: int = 0, greedy: bool = True) -> tuple[Any, 
 
         return SB3Policy(load_sb3_model(path), deterministic=greedy, name=path.stem), "EmpathyGym/SupportStrategy-v0"
     raise ValueError(f"unknown policy {spec!r}: give a reference policy ({', '.join(references)}), "
-                     "a PPO checkpoint (.pt) or a stable-baselines3 model (.zip)")
+                     "a PPO checkpoint (.pt), a stable-baselines3 model (.zip) or an LLM agent "
+                     "(transformers:PATH, openai:BASE_URL#MODEL)")
 
 
 def score_reference_policies(

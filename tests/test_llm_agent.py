@@ -69,3 +69,16 @@ def test_bad_llm_user_arguments_are_usage_errors(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2 and "error:" in capsys.readouterr().err
+
+
+def test_evaluate_an_llm_agent_from_the_command_line(tmp_path, capsys):
+    import json
+
+    with FakeOpenAIServer(model=lambda messages: "That sounds really hard. What happened?") as server:
+        assert main(["evaluate", "--agent", f"openai:{server.base_url}#supporter", "--splits", "ood",
+                     "--settings", "normal", "--json", str(tmp_path / "report.json")]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    cell = report["cells"]["ood/normal"]
+    assert report["env_id"] == "EmpathyGym/Support-v0" and cell["episodes"] == 80
+    assert cell["mean_entropy"] is None and sum(cell["strategy_distribution"].values()) == pytest.approx(1.0)
+    assert len(server.requests) == round(cell["mean_turns"] * 80)  # one call per turn
