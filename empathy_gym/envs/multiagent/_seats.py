@@ -41,6 +41,25 @@ class SeatView:
         return self
 
 
+class CachedSpaces:
+    """``observation_space(agent)`` and ``action_space(agent)`` from dicts built once in ``__init__``:
+    PettingZoo expects the same object on every call."""
+
+    _observation_spaces: dict[str, spaces.Space]
+    _action_spaces: dict[str, spaces.Space]
+
+    def observation_space(self, agent: str) -> spaces.Space:
+        return self._observation_spaces[self._check_agent(agent)]
+
+    def action_space(self, agent: str) -> spaces.Space:
+        return self._action_spaces[self._check_agent(agent)]
+
+    def _check_agent(self, agent: str) -> str:
+        if agent not in self._observation_spaces:
+            raise ValueError(f"unknown agent {agent!r}; this env's seats are {list(self._observation_spaces)}")
+        return agent
+
+
 def check_policy(name: str, policy: Any, allowed_names: Iterable[str] = ()) -> None:
     """A seat's policy is None (learnable), an allowed name, or an object with ``reset`` and ``act``."""
     if policy is None or (isinstance(policy, str) and policy in allowed_names):

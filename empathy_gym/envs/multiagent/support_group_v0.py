@@ -98,7 +98,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from empathy_gym._text import CHARSET
 from empathy_gym.envs.multiagent._seats import (
-    PARAMETRIC, check_actions, check_max_cycles, conversation_seed, decode_expression, expression_info,
+    PARAMETRIC, CachedSpaces, check_actions, check_max_cycles, conversation_seed, decode_expression, expression_info,
     known_options, seeker_action_space, seeker_observation, seeker_observation_space,
 )
 from empathy_gym.envs.support import MAX_USER_CHARS, EmpathyEnv, EpisodeEndedError, _check_choice, emotion_bar
@@ -115,7 +115,7 @@ SUPPORTER = "supporter"
 RESET_OPTIONS = ("difficulty",)
 
 
-class SupportGroupEnv(ParallelEnv):
+class SupportGroupEnv(CachedSpaces, ParallelEnv):
     """One supporter, several help-seekers. See the module docstring."""
 
     metadata = {"name": "support_group_v0", "render_modes": ["ansi", "human"], "render_fps": 1,
@@ -188,18 +188,6 @@ class SupportGroupEnv(ParallelEnv):
         self._last_reply_to: list[str] = []
         self._transcript: list[dict[str, Any]] = []
         self._printed_lines = 0
-
-    # -- spaces ------------------------------------------------------------------------------
-    def observation_space(self, agent: str):
-        return self._observation_spaces[self._check_agent(agent)]
-
-    def action_space(self, agent: str):
-        return self._action_spaces[self._check_agent(agent)]
-
-    def _check_agent(self, agent: str) -> str:
-        if agent not in self._observation_spaces:
-            raise ValueError(f"unknown agent {agent!r}; this env's seats are {[SUPPORTER, *self.seekers]}")
-        return agent
 
     # -- PettingZoo parallel API ---------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):

@@ -122,7 +122,7 @@ from pettingzoo.utils import wrappers
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from empathy_gym.envs.multiagent._seats import (
-    PARAMETRIC, SeatView, check_actions, check_max_cycles, check_policy, conversation_seed, decode_expression,
+    PARAMETRIC, CachedSpaces, SeatView, check_actions, check_max_cycles, check_policy, conversation_seed, decode_expression,
     expression_info, known_options, seeker_action_space, seeker_observation, seeker_observation_space,
 )
 from empathy_gym.envs.support import MAX_USER_CHARS, RESET_OPTIONS, EmpathyEnv, EpisodeEndedError, _check_choice
@@ -137,7 +137,7 @@ SEEKER_REWARDS = ("cooperative", "adversarial", "regret")
 SUPPORTER, SEEKER = "supporter", "seeker"
 
 
-class SupporterSeekerEnv(ParallelEnv):
+class SupporterSeekerEnv(CachedSpaces, ParallelEnv):
     """A conversation with a learnable supporter and a learnable seeker. See the module docstring."""
 
     metadata = {"name": "supporter_seeker_v0", "render_modes": ["ansi", "human"], "render_fps": 1,
@@ -192,18 +192,6 @@ class SupporterSeekerEnv(ParallelEnv):
         self._cycles = 0
         self._observations: dict[str, Any] = {}
         self._infos: dict[str, Any] = {}
-
-    # -- spaces ------------------------------------------------------------------------------
-    def observation_space(self, agent: str):
-        return self._observation_spaces[self._check_agent(agent)]
-
-    def action_space(self, agent: str):
-        return self._action_spaces[self._check_agent(agent)]
-
-    def _check_agent(self, agent: str) -> str:
-        if agent not in self._observation_spaces:
-            raise ValueError(f"unknown agent {agent!r}; this env's seats are {SUPPORTER!r} and {SEEKER!r}")
-        return agent
 
     # -- PettingZoo parallel API ---------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):
