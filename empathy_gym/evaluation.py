@@ -33,6 +33,7 @@ import gymnasium as gym
 import numpy as np
 
 from empathy_gym.model.difficulty import PRESETS, Difficulty, DifficultyLike, make_difficulty
+from empathy_gym.profiles import load_profiles
 from empathy_gym.vocabulary import INTENTIONS
 
 # Two-sided 95% normal quantile; with 100+ episodes per cell the t correction is negligible.
@@ -242,8 +243,6 @@ def evaluate_suite(
 def suite_episodes(*, splits: Sequence[str] = EVAL_SPLITS, settings: Sequence[str] = tuple(EVAL_SETTINGS),
                    seeds: Sequence[int] = (0,)) -> int:
     """How many episodes :func:`evaluate_suite` plays with these arguments (for a progress bar)."""
-    from empathy_gym.profiles import load_profiles
-
     return sum(len(load_profiles(split)) for split in splits) * len(settings) * len(list(seeds))
 
 

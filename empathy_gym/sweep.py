@@ -25,7 +25,7 @@ skips the runs already there, so an interrupted sweep resumes. :func:`aggregate`
 :func:`write_report` writes ``sweep.json``, ``sweep.md``, ``score_vs_difficulty.png`` and
 ``entropy.png`` (matplotlib, the ``sweep`` extra).
 
-Run it as ``empathy-gym sweep`` (``--quick``: 2 seeds, 20k steps, about 6 minutes on 2 cores) or
+Run it as ``empathy-gym sweep`` (``--quick``: 2 seeds, 20k steps, about 12 minutes on 2 cores) or
 ``python benchmarks/difficulty_sweep.py``. Nothing here tunes the simulator: the rules are fixed
 before a sweep runs (DESIGN.md section 7).
 """
@@ -144,12 +144,13 @@ def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: 
               only: Sequence[str] | None = None, workers: int = 1,
               progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Run every (condition, seed) not yet in ``out_dir``; return all records of this configuration."""
-    chosen = [c for c in conditions() if only is None or c.name in only or c.group in only]
+    every = conditions()
     if only is not None:
-        names = {c.name for c in conditions()} | {c.group for c in conditions()}
+        names = {c.name for c in every} | {c.group for c in every}
         unknown = sorted(set(only) - names)
         if unknown:
             raise ValueError(f"unknown condition(s) {unknown}; allowed: {', '.join(sorted(names))}")
+    chosen = [c for c in every if only is None or c.name in only or c.group in only]
     records: dict[tuple[str, int], dict[str, Any]] = {}
     todo = []
     # Seed-major order: an interrupted sweep has whole seeds of every condition, not some conditions only.
@@ -334,7 +335,7 @@ def write_report(out_dir: str | os.PathLike, records: Sequence[dict[str, Any]], 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     parser = parser or argparse.ArgumentParser(prog="difficulty_sweep", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help=f"{len(QUICK['seeds'])} seeds x {QUICK['total_steps']} steps (about 6 min on 2 cores) "
+                        help=f"{len(QUICK['seeds'])} seeds x {QUICK['total_steps']} steps (about 12 min on 2 cores) "
                              f"instead of {len(FULL['seeds'])} x {FULL['total_steps']}")
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="training seeds (overrides the configuration)")
     parser.add_argument("--total-steps", type=int, default=None, help="steps per run (overrides the configuration)")

@@ -100,9 +100,7 @@ class Scheduler:
         self.episodes = 0
 
     def difficulty(self) -> Difficulty:
-        """The difficulty for the next episode to start."""
-        if self.level is None:
-            raise NotImplementedError("a scheduler sets self.level or overrides difficulty()")
+        """The difficulty for the next episode to start (``axes`` on top of the level's difficulty)."""
         return Difficulty.from_mapping({**self.axes, "level": self.level})
 
     def advance(self, steps: int = 1) -> None:

@@ -29,6 +29,7 @@ Compose them, and flatten for libraries that need a single ``Box``::
 
 from __future__ import annotations
 
+import abc
 import re
 import zlib
 from collections.abc import Callable
@@ -41,7 +42,7 @@ from gymnasium import spaces
 _TOKEN = re.compile(r"[a-z0-9']+")
 
 
-class _TextFeaturiser(gym.ObservationWrapper):
+class _TextFeaturiser(gym.ObservationWrapper, abc.ABC):
     """Shared by the text featurisers: swap the ``Text`` entry for a ``dim``-vector, optionally keep a memory.
 
     Subclasses call :meth:`_check` then :meth:`_set_dim` from ``__init__`` and implement
@@ -64,8 +65,9 @@ class _TextFeaturiser(gym.ObservationWrapper):
             entries["text_memory"] = spaces.Box(-1.0, 1.0, shape=(dim,), dtype=np.float32)
         self.observation_space = spaces.Dict(entries)
 
+    @abc.abstractmethod
     def featurise(self, text: str) -> np.ndarray:
-        raise NotImplementedError
+        """The feature vector of one text."""
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._memory = np.zeros_like(self._memory)
