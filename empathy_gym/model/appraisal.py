@@ -147,6 +147,7 @@ class Appraisal:
 SENTENCE_UNIT_WORDS = 35  # a longer sentence counts as several sentences when weights are shared
 VERBOSITY_START, VERBOSITY_FULL = 80, 250  # words
 ECHO_NGRAM = 5
+_COLD_HISTORY_TURNS = 50  # a longer uncached history is built turn by turn (see _analyse_history)
 RELEVANCE_WEIGHTS = {"last_turn": 1.0, "earlier_turn": 0.6, "topic": 0.8}
 ACRONYM_NOISE = 0.25  # an unknown all-capitals word of 2-5 letters
 STUFFING_MIN_WORDS = 8  # keyword density is taken over at least this many words
@@ -782,7 +783,11 @@ class Appraiser:
         return _TurnData(tokens, stems, frozenset(ngrams), frozenset(tokens))
 
     def _analyse_history(self, user_turns: tuple[str, ...]) -> _HistoryData:
-        # Built from the history one turn shorter, which the previous appraisal has cached.
+        # Built from the history one turn shorter, which the previous appraisal has cached. A long
+        # history read cold is built up from its start, so the recursion stays one level deep.
+        if len(user_turns) > _COLD_HISTORY_TURNS:
+            for length in range(1, len(user_turns)):
+                self._history_data(user_turns[:length])
         last = self._turn_data(user_turns[-1])
         if len(user_turns) == 1:
             return _HistoryData(last.ngrams, last.vocabulary, frozenset(last.stems))
