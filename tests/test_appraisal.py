@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import sys
 
 import numpy as np
 import pytest
@@ -419,3 +420,21 @@ def test_open_questions_count_fully_and_closed_ones_partly(appraiser):
 
 def test_question_spam_does_not_count_as_inviting(appraiser):
     assert read(appraiser, "What? What? What? What?").question <= 0.25
+
+
+def test_a_long_conversation_read_cold_gives_what_reading_it_turn_by_turn_gives():
+    turns = tuple(f"{LAST} Turn {n} was about the studio and my sister number {n}." for n in range(400))
+    context = DialogueContext(user_turns=turns, agent_turns=("That sounds so hard.",) * 3,
+                              topic_words=CONTEXT.topic_words)
+    reply = "How did your sister react when the studio let you go?"
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(300)  # a history read one nested call per turn would need about 800 frames
+    try:
+        cold = Appraiser().appraise(reply, context)  # a fresh appraiser: no history cached
+    finally:
+        sys.setrecursionlimit(limit)
+    warm = Appraiser()
+    for length in range(1, len(turns)):
+        warm.appraise(reply, DialogueContext(turns[:length], context.agent_turns, context.topic_words))
+    assert cold.as_dict() == warm.appraise(reply, context).as_dict()
+    assert cold.relevance > 0.5

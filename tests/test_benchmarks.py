@@ -54,15 +54,21 @@ def test_throughput_measures_every_id_against_cartpole(bench, tmp_path, monkeypa
 
     throughput = bench("throughput")
     monkeypatch.setattr(sys, "argv", ["throughput.py", "--repeats", "2", "--steps", "40", "--cartpole-steps", "400",
-                                      "--train-steps", "2048"])
+                                      "--train-steps", "2048", "--memory-episodes", "30"])
     throughput.main()
     result = json.loads((tmp_path / "throughput.json").read_text())
     assert set(result["envs"]) == {"CartPole-v1", *env_ids(backend="parametric")}
-    for row in result["envs"].values():
-        for kind in ("single", "sync8", "async2"):
+    for env_id, row in result["envs"].items():
+        kinds = ("single", "sync8", "native8", "async2") + (("sync64", "native64") if env_id in throughput.WIDE_IDS else ())
+        for kind in kinds:
             assert 0 < row[kind]["min"] <= row[kind]["median"] <= row[kind]["max"]
     assert set(result["training_steps_per_second"]) == {"bundled_ppo", "sb3_ppo"}
-    assert "x CartPole" in (tmp_path / "throughput.md").read_text()
+    memory = result["memory"]
+    assert memory["episodes"] == 30 and memory["steps"] >= 30 and len(memory["samples"]) == 10
+    assert all(rss > 0 for _, rss in memory["samples"])
+    assert [row["met"] for row in result["targets"]].count(None) == 0 and len(result["targets"]) == 5
+    text = (tmp_path / "throughput.md").read_text()
+    assert "x CartPole" in text and "| target | measured | met |" in text
 
 
 def test_llm_batching_compares_the_native_vector_env_with_sync(bench, tmp_path, monkeypatch):

@@ -1,5 +1,7 @@
 """The README's environment table and examples stay true."""
 
+import doctest
+import importlib
 import re
 import runpy
 from pathlib import Path
@@ -67,3 +69,14 @@ def test_readme_main_command_trains_ppo_with_an_extra_that_exists():
     assert run.startswith("empathy-gym ")
     args = build_parser().parse_args(run.split()[1:])
     assert args.command == "train"
+
+
+ENV_MODULES = ("empathy_gym.envs.support", "empathy_gym.envs.support_strategy", "empathy_gym.envs.support_vector",
+               "empathy_gym.envs.multiagent.supporter_seeker_v0", "empathy_gym.envs.multiagent.support_group_v0")
+
+
+@pytest.mark.parametrize("name", ENV_MODULES)
+def test_env_module_docstring_examples_run(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 3 and result.failed == 0, result

@@ -21,9 +21,13 @@ ENVIRONMENTS: tuple[tuple[str, str, dict, str, str], ...] = (
 )
 BACKENDS = ("parametric", "llm")
 
-#: The native vector env of the LLM ids: their users' model calls go to the backend in batches.
-#: ``gym.make_vec`` uses it by default for these ids.
-LLM_VECTOR_ENTRY_POINT = "empathy_gym.envs.support_vector:EmpathyVectorEnv"
+#: The native vector envs (``gym.make_vec`` uses them by default): for the LLM ids the users' model
+#: calls go to the backend in batches; for every id the step skips per-sub-env wrappers and builds the
+#: vector ``info`` in one pass. The transcripts equal those of ``SyncVectorEnv``.
+VECTOR_ENTRY_POINTS = {
+    "text": "empathy_gym.envs.support_vector:EmpathyVectorEnv",
+    "strategy": "empathy_gym.envs.support_vector:EmpathyStrategyVectorEnv",
+}
 
 
 def env_ids(backend: str | None = None) -> tuple[str, ...]:
@@ -38,9 +42,9 @@ def env_ids(backend: str | None = None) -> tuple[str, ...]:
 
 def register_environments() -> None:
     """Register every id once; importing the package twice does not re-register."""
-    for name, entry_point, kwargs, _, backend in ENVIRONMENTS:
+    for name, entry_point, kwargs, action, _ in ENVIRONMENTS:
         env_id = f"{NAMESPACE}/{name}"
         if env_id not in gym.registry:
             # The env truncates at its own max_turns (which a reset option may change), so no TimeLimit.
             gym.register(id=env_id, entry_point=entry_point, kwargs=dict(kwargs), disable_env_checker=False,
-                         vector_entry_point=LLM_VECTOR_ENTRY_POINT if backend == "llm" else None)
+                         vector_entry_point=VECTOR_ENTRY_POINTS[action])

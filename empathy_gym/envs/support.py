@@ -223,8 +223,8 @@ class EmpathyEnv(gym.Env):
     def _make_action_space(self) -> spaces.Space:
         return spaces.Text(max_length=self.max_reply_chars, min_length=0, charset=CHARSET)
 
-    def _reply_from_action(self, action: Any) -> tuple[str, dict[str, Any]]:
-        """Validate ``action`` and turn it into the reply the user reads, plus info entries."""
+    def _check_action(self, action: Any) -> None:
+        """Raise a clear error for an invalid ``action``; changes nothing."""
         if not isinstance(action, str):
             raise TypeError(
                 f"action must be a str (the agent's reply) in {type(self).__name__}, got {type(action).__name__}"
@@ -232,6 +232,10 @@ class EmpathyEnv(gym.Env):
         if len(action) > self.max_reply_chars:
             raise ValueError(
                 f"reply is {len(action)} characters long; the most allowed is max_reply_chars={self.max_reply_chars}")
+
+    def _reply_from_action(self, action: Any) -> tuple[str, dict[str, Any]]:
+        """Validate ``action`` and turn it into the reply the user reads, plus info entries."""
+        self._check_action(action)
         if self.think == "off":
             return sanitize(action, self.max_reply_chars), {}
         said, thinking = strip_thinking(action)

@@ -112,7 +112,7 @@ class EmpathyStrategyEnv(EmpathyEnv):
     def _make_action_space(self) -> spaces.Space:
         return spaces.Discrete(len(STRATEGIES))
 
-    def _reply_from_action(self, action: Any) -> tuple[str, dict[str, Any]]:
+    def _check_action(self, action: Any) -> None:
         if isinstance(action, np.ndarray) and action.shape == ():
             action = action.item()
         if isinstance(action, (bool, np.bool_)) or not isinstance(action, Integral):
@@ -122,6 +122,11 @@ class EmpathyStrategyEnv(EmpathyEnv):
         if not 0 <= int(action) < len(STRATEGIES):
             raise ValueError(
                 f"action {int(action)} is out of range: allowed 0..{len(STRATEGIES) - 1} ({', '.join(STRATEGIES)})")
+
+    def _reply_from_action(self, action: Any) -> tuple[str, dict[str, Any]]:
+        self._check_action(action)
+        if isinstance(action, np.ndarray) and action.shape == ():
+            action = action.item()
         strategy = STRATEGIES[int(action)]
         user = self.user
         # The renderer writes within the charset already; the user model holds the dialogue so far.

@@ -1,24 +1,37 @@
-"""EmpathyVectorEnv: N conversations stepped together, with the LLM users' model calls sent as batches.
+"""EmpathyVectorEnv and EmpathyStrategyVectorEnv: N conversations stepped together (native vector envs).
 
 ## Description
 
-A native vector env (Gymnasium's ``vector_entry_point``) of :class:`~empathy_gym.envs.support.EmpathyEnv`
-sub-envs, for the LLM user above all. ``SyncVectorEnv`` steps its sub-envs one after another, so N
-LLM users make 2N model calls in a row, each a batch of one. This env validates every action first,
-then runs the N users' turns together: all analysis calls go to the backend as one batch (a retry
-batch follows only for the users whose answer was unreadable), then all reply calls as one batch.
-A local model generates a batch of N in little more time than one, so a step costs about as much
-as a single env's. Parametric users (``user="parametric"``) step one by one, as in
-``SyncVectorEnv``.
+The native vector envs (Gymnasium's ``vector_entry_point``) of every EmpathyGym id:
+``gym.make_vec(id, num_envs=N)`` gives :class:`EmpathyVectorEnv` (text ids, sub-envs
+:class:`~empathy_gym.envs.support.EmpathyEnv`) or :class:`EmpathyStrategyVectorEnv` (strategy ids,
+sub-envs :class:`~empathy_gym.envs.support_strategy.EmpathyStrategyEnv`); pass
+``vectorization_mode="sync"`` for Gymnasium's ``SyncVectorEnv`` instead.
+
+For the LLM user: ``SyncVectorEnv`` steps its sub-envs one after another, so N LLM users make 2N
+model calls in a row, each a batch of one. This env validates every action first, then runs the N
+users' turns together: all analysis calls go to the backend as one batch (a retry batch follows
+only for the users whose answer was unreadable), then all reply calls as one batch. A local model
+generates a batch of N in little more time than one, so a step costs about as much as a single
+env's.
+
+For the parametric user: each user's turn (reading the reply, moving the emotion, writing the
+answer) is text processing that cannot be batched across users, so the users step one by one, as
+in ``SyncVectorEnv``; the saving is in the rest of the step: sub-envs without per-env wrappers, and
+the vector ``info`` built in one pass (:func:`merge_infos`) instead of key by key per sub-env. The
+appraiser's caches are shared by every user in the process. ``benchmarks/results/throughput.md``
+has the measured difference.
 
 Everything else is ``SyncVectorEnv``'s: seeding (``reset(seed=s)`` seeds sub-env ``i`` with
-``s + i``), batched observations, ``info`` with ``_key`` masks, autoreset modes. With a
-deterministic backend (greedy decoding or a script) the transcripts equal those of
-``SyncVectorEnv`` over the same sub-envs.
+``s + i``), batched observations, ``info`` with ``_key`` masks, autoreset modes. Every action is
+validated before any sub-env changes, so a bad action leaves them all as they were. The
+transcripts, observations, rewards and infos equal those of ``SyncVectorEnv`` over the same
+sub-envs (with the LLM user, for a deterministic backend: greedy decoding or a script).
 
 ## Action Space
 
-``Tuple`` of N ``Text`` spaces: one reply per sub-env (a tuple or list of N strings).
+Text ids: ``Tuple`` of N ``Text`` spaces, one reply per sub-env (a tuple or list of N strings).
+Strategy ids: ``MultiDiscrete([15] * N)``, one strategy index per sub-env.
 
 ## Observation Space
 
@@ -46,8 +59,8 @@ with ``reset(options={"reset_mask": ...})``).
 * ``num_envs``: number of sub-envs (default 1).
 * ``autoreset_mode``: a ``gymnasium.vector.AutoresetMode`` (default ``NEXT_STEP``).
 * ``copy``: return copies of the batched observations (default True).
-* every other keyword argument goes to each ``EmpathyEnv``; a ``backend`` spec string is turned
-  into one backend shared by all sub-envs (one model in memory).
+* every other keyword argument goes to each sub-env; a ``backend`` spec string is turned into one
+  backend shared by all sub-envs (one model in memory).
 
 ## Example
 
@@ -60,6 +73,9 @@ with ``reset(options={"reset_mask": ...})``).
 >>> observations, rewards, terminated, truncated, infos = envs.step(["What happened then?"] * 4)
 >>> rewards.shape
 (4,)
+>>> strategy_envs = gym.make_vec("EmpathyGym/SupportStrategy-v0", num_envs=8)
+>>> type(strategy_envs).__name__
+'EmpathyStrategyVectorEnv'
 
 ## Version History
 
@@ -68,6 +84,7 @@ with ``reset(options={"reset_mask": ...})``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from copy import deepcopy
 from functools import partial
 from typing import Any
@@ -77,6 +94,7 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from gymnasium.vector.utils import concatenate, iterate
 
 from empathy_gym.envs.support import EmpathyEnv
+from empathy_gym.envs.support_strategy import EmpathyStrategyEnv
 from empathy_gym.model.llm.backends import backend_from_spec
 from empathy_gym.model.llm.user import LLMUser, run_turns
 from empathy_gym.model.parametric import UserTurn
@@ -85,13 +103,15 @@ from empathy_gym.model.parametric import UserTurn
 class EmpathyVectorEnv(SyncVectorEnv):
     """N ``EmpathyEnv`` conversations whose LLM users share batched model calls. See the module docstring."""
 
+    env_class: type[EmpathyEnv] = EmpathyEnv
+
     def __init__(self, num_envs: int = 1, *, autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
                  copy: bool = True, **env_kwargs: Any) -> None:
         if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
         if isinstance(env_kwargs.get("backend"), str):
             env_kwargs["backend"] = backend_from_spec(env_kwargs["backend"])  # one model for every sub-env
-        super().__init__([partial(EmpathyEnv, **env_kwargs) for _ in range(num_envs)], copy=copy,
+        super().__init__([partial(self.env_class, **env_kwargs) for _ in range(num_envs)], copy=copy,
                          autoreset_mode=AutoresetMode(autoreset_mode))
 
     def step(self, actions: Any):
@@ -102,13 +122,17 @@ class EmpathyVectorEnv(SyncVectorEnv):
             ended = np.flatnonzero(self._autoreset_envs).tolist()
             raise RuntimeError(f"sub-envs {ended} have ended; with autoreset_mode DISABLED reset them with "
                                "reset(options={'reset_mask': ...}) before stepping")
-        # Validate every action before any sub-env changes, so a bad action leaves them all as they were.
+        # Validate every action before any sub-env changes (rendering a strategy draws random
+        # numbers), so a bad action leaves them all as they were.
         resetting = (self._autoreset_envs if self.autoreset_mode == AutoresetMode.NEXT_STEP
                      else np.zeros(self.num_envs, dtype=bool))
-        begun = {i: self.envs[i]._begin_step(action) for i, action in enumerate(actions) if not resetting[i]}
+        stepping = [i for i in range(self.num_envs) if not resetting[i]]
+        for i in stepping:
+            self.envs[i]._check_action(actions[i])
+        begun = {i: self.envs[i]._begin_step(actions[i]) for i in stepping}
         turns = self._user_turns(begun)
 
-        infos: dict[str, Any] = {}
+        infos: list[tuple[int, dict[str, Any]]] = []
         for i, env in enumerate(self.envs):
             if i not in begun:  # NEXT_STEP: this sub-env ended last step; reset it and ignore its action
                 self._env_obs[i], env_info = env.reset()
@@ -117,15 +141,15 @@ class EmpathyVectorEnv(SyncVectorEnv):
                 (self._env_obs[i], self._rewards[i], self._terminations[i], self._truncations[i],
                  env_info) = env._finish_step(*begun[i], turns[i])
                 if self.autoreset_mode == AutoresetMode.SAME_STEP and (self._terminations[i] or self._truncations[i]):
-                    infos = self._add_info(infos, {"final_obs": self._env_obs[i], "final_info": env_info}, i)
+                    infos.append((i, {"final_obs": self._env_obs[i], "final_info": env_info}))
                     self._env_obs[i], env_info = env.reset()
-            infos = self._add_info(infos, env_info, i)
+            infos.append((i, env_info))
 
         self._observations = concatenate(self.single_observation_space, self._env_obs, self._observations)
         self._autoreset_envs = np.logical_or(self._terminations, self._truncations)
         observations = deepcopy(self._observations) if self.copy else self._observations
         return (observations, np.copy(self._rewards), np.copy(self._terminations),
-                np.copy(self._truncations), infos)
+                np.copy(self._truncations), merge_infos(infos, self.num_envs))
 
     def _user_turns(self, begun: dict[int, tuple[str, dict[str, Any]]]) -> dict[int, UserTurn]:
         """Every stepping sub-env's user turn: LLM users sharing a backend in one batched run, others in turn."""
@@ -142,3 +166,48 @@ class EmpathyVectorEnv(SyncVectorEnv):
             steps = [self.envs[i].user.respond_steps(begun[i][0], self.envs[i].np_random) for i in members]
             turns.update(zip(members, run_turns(steps, backend)))
         return turns
+
+
+class EmpathyStrategyVectorEnv(EmpathyVectorEnv):
+    """N ``EmpathyStrategyEnv`` conversations (strategy actions); otherwise as :class:`EmpathyVectorEnv`."""
+
+    env_class = EmpathyStrategyEnv
+
+
+def merge_infos(infos: Sequence[tuple[int, Mapping[str, Any]]], num_envs: int) -> dict[str, Any]:
+    """The vector ``info`` that ``VectorEnv._add_info`` builds from ``infos`` added one by one, in one pass.
+
+    ``infos`` holds ``(sub-env index, info)`` pairs in the order they would be added. The result is
+    the same: keys in order of first appearance, each followed by its ``_key`` mask; an array typed
+    by the first value seen (int, float, bool and numpy numbers by their type, arrays by their dtype
+    and shape, anything else in an object array); ``final_obs`` as an object array; nested dicts
+    merged the same way. Building each column once saves ``_add_info``'s per-value array lookups.
+    """
+    columns: dict[str, list[tuple[int, Any]]] = {}
+    for i, info in infos:
+        for key, value in info.items():
+            columns.setdefault(key, []).append((i, value))
+    merged: dict[str, Any] = {}
+    for key, items in columns.items():
+        nested = [isinstance(value, dict) for _, value in items]
+        if key != "final_obs" and any(nested):
+            if not all(nested):
+                raise ValueError(f"info key {key!r} holds a dict in some sub-envs' infos and not in others; "
+                                 "a vector info needs one kind of value per key")
+            array: Any = merge_infos(items, num_envs)
+        else:
+            first = items[0][1]
+            if key == "final_obs":
+                array = np.full(num_envs, fill_value=None, dtype=object)
+            elif type(first) in (int, float, bool) or issubclass(type(first), np.number):
+                array = np.zeros(num_envs, dtype=type(first))
+            elif isinstance(first, np.ndarray):
+                array = np.zeros((num_envs, *first.shape), dtype=first.dtype)
+            else:
+                array = np.full(num_envs, fill_value=None, dtype=object)
+            for i, value in items:
+                array[i] = value
+        mask = np.zeros(num_envs, dtype=np.bool_)
+        mask[[i for i, _ in items]] = True
+        merged[key], merged[f"_{key}"] = array, mask
+    return merged

@@ -315,8 +315,8 @@ class ParametricUser:
         fatigue = FATIGUE ** state.usage
         gate = np.where(tables.needs_trust, min(1.0, TRUST_FLOOR + state.trust), 1.0)
         untargeted = ~(serves | hurts | tables.harmful)
-        serve_share = float(np.sum(w * serves * gate * fatigue))
-        kind_share = float(np.sum(w * tables.kindness * untargeted * fatigue))
+        serve_share = float((w * serves * gate * fatigue).sum())
+        kind_share = float((w * tables.kindness * untargeted * fatigue).sum())
         repeating = max(0.0, (appraisal.repetition - REPETITION_ONSET) / (1.0 - REPETITION_ONSET))
         quality = (
             (1.0 - appraisal.garbled) * (1.0 - appraisal.echo) * (1.0 - appraisal.injection)
@@ -329,8 +329,8 @@ class ParametricUser:
 
         # Loss: moves against the need, harmful moves and misconduct, scaled by fragility.
         severity = (0.5 + difficulty.fragility) * character["loss"]
-        aversive_loss = AVERSIVE_LOSS * float(np.sum(w * hurts)) * severity
-        harmful_share = float(np.sum(w * tables.harmful))
+        aversive_loss = AVERSIVE_LOSS * float((w * hurts).sum()) * severity
+        harmful_share = float((w * tables.harmful).sum())
         harmful_loss = HARMFUL_LOSS * harmful_share * severity
         signals = {
             "repetition": repeating,
@@ -350,15 +350,15 @@ class ParametricUser:
                - empty_loss - drift + difficulty.noise * NOISE_SD * noise_draw)
         felt = raw  # the reaction shows what the person felt, before the clamp and the 0..100 bounds
         if difficulty.max_delta is not None:
-            raw = float(np.clip(raw, -difficulty.max_delta, difficulty.max_delta))
+            raw = float(min(max(raw, -difficulty.max_delta), difficulty.max_delta))
         emotion = clip_emotion(state.emotion + raw)
         delta = emotion - state.emotion
         mood = emotion_state(emotion)
 
         # Trust grows with listening and falls with harm and misconduct.
-        listening = float(np.sum(w * tables.trust_building)) * quality
-        harm = harmful_share + 0.5 * float(np.sum(w * hurts)) + appraisal.hostility + appraisal.injection + appraisal.garbled
-        trust = float(np.clip(state.trust + TRUST_GAIN * character["trust_rate"] * listening - TRUST_LOSS * harm, 0.0, 1.0))
+        listening = float((w * tables.trust_building).sum()) * quality
+        harm = harmful_share + 0.5 * float((w * hurts).sum()) + appraisal.hostility + appraisal.injection + appraisal.garbled
+        trust = min(max(state.trust + TRUST_GAIN * character["trust_rate"] * listening - TRUST_LOSS * harm, 0.0), 1.0)
         usage = state.usage * FATIGUE_RECOVERY + w
 
         reasons = self._reasons(
@@ -483,17 +483,17 @@ class ParametricUser:
             "keyword_salad": misconduct["stuffing"],
             "too_long": misconduct["verbosity"],
         }
-        untargeted_share = float(np.sum(w * untargeted))
+        untargeted_share = float((w * untargeted).sum())
         if kind_gain >= 1.0:
             weights["kind_but_generic"] = kind_gain
         elif untargeted_share > 0.3:
             # Credit a lenient user would have given, withheld by strictness.
             weights["not_what_i_need"] = KIND_GAIN * untargeted_share * difficulty.strictness
-        premature = float(np.sum(w * (gate < TOO_SOON_GATE) * serves))
+        premature = float((w * (gate < TOO_SOON_GATE) * serves).sum())
         if premature > 0.2:
             weights["too_soon"] = SERVE_GAIN * premature * (1.0 - gate.min())
-        if misread and float(np.sum(w * self._tables.serves[true_row])) > 0.3:
-            weights["misread"] = SERVE_GAIN * float(np.sum(w * self._tables.serves[true_row]))
+        if misread and float((w * self._tables.serves[true_row]).sum()) > 0.3:
+            weights["misread"] = SERVE_GAIN * float((w * self._tables.serves[true_row]).sum())
         # Credit lost because the reply ignored what the person said.
         weights["irrelevant"] = (serve_gain + kind_gain) * (1.0 - focus) / focus if appraisal.relevance < 0.1 else 0.0
         ranked = sorted(((value, name) for name, value in weights.items() if value > 0.5), key=lambda item: -item[0])

@@ -228,8 +228,7 @@ class StrategyRenderer:
         return " ".join([first, *window[1:]])
 
     def _carries_cue(self, phrase: str) -> bool:
-        appraisal = self._appraiser.appraise(phrase, DialogueContext((), (), frozenset()))
-        return bool(np.any(appraisal.strategy_weights > 0.0)) or appraisal.hostility > 0.0 or appraisal.injection > 0.0
+        return self._appraiser.makes_a_move(phrase)
 
     def _fill(
         self,
@@ -248,7 +247,7 @@ class StrategyRenderer:
         context = DialogueContext(turns, (), frozenset())
         for offset in range(len(details)):
             reply = self._format(template, profile, feeling, details[(start + offset) % len(details)])
-            if self._appraiser.appraise(reply, context).echo == 0.0:
+            if self._appraiser.echo(reply, context) == 0.0:
                 return reply
         return None
 
