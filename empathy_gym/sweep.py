@@ -25,7 +25,7 @@ skips the runs already there, so an interrupted sweep resumes. :func:`aggregate`
 :func:`write_report` writes ``sweep.json``, ``sweep.md``, ``score_vs_difficulty.png`` and
 ``entropy.png`` (matplotlib, the ``sweep`` extra).
 
-Run it as ``empathy-gym sweep`` (``--quick``: 2 seeds, 20k steps, about 12 minutes on 2 cores) or
+Run it as ``empathy-gym sweep`` (``--quick``: 2 seeds, 20k steps, about 8 minutes on 2 idle cores) or
 ``python benchmarks/difficulty_sweep.py``. Nothing here tunes the simulator: the rules are fixed
 before a sweep runs (DESIGN.md section 7).
 """
@@ -335,7 +335,7 @@ def write_report(out_dir: str | os.PathLike, records: Sequence[dict[str, Any]], 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     parser = parser or argparse.ArgumentParser(prog="difficulty_sweep", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help=f"{len(QUICK['seeds'])} seeds x {QUICK['total_steps']} steps (about 12 min on 2 cores) "
+                        help=f"{len(QUICK['seeds'])} seeds x {QUICK['total_steps']} steps (about 8 min on 2 idle cores) "
                              f"instead of {len(FULL['seeds'])} x {FULL['total_steps']}")
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="training seeds (overrides the configuration)")
     parser.add_argument("--total-steps", type=int, default=None, help="steps per run (overrides the configuration)")
@@ -364,10 +364,18 @@ def run(args: argparse.Namespace) -> int:
                         eval_seeds=settings["eval_seeds"], only=args.conditions, workers=args.workers)
     meta = {"env_id": ENV_ID, "seeds": list(settings["seeds"]), "total_steps": settings["total_steps"],
             "eval_seeds": list(settings["eval_seeds"]), "eval_settings": {k: v.to_dict() for k, v in EVAL_SETTINGS.items()},
-            "eval_splits": list(EVAL_SPLITS), "command": " ".join(["empathy-gym sweep", *sys.argv[2:]])
-            if sys.argv[1:2] == ["sweep"] else " ".join(sys.argv), "machine": machine(), "workers": args.workers,
+            "eval_splits": list(EVAL_SPLITS), "command": _command_line(), "machine": machine(), "workers": args.workers,
             "run_minutes": sum(r["train_seconds"] + r["eval_seconds"] for r in records) / 60}
     paths = write_report(args.out, records, meta)
     print(Path(paths["markdown"]).read_text(encoding="utf-8"))
     print("wrote " + ", ".join(str(path) for path in paths.values()))
     return 0
+
+
+def _command_line() -> str:
+    """How this sweep was started, as a reader would retype it."""
+    if sys.argv[1:2] == ["sweep"]:
+        return " ".join(["empathy-gym sweep", *sys.argv[2:]])
+    if sys.argv[0].endswith(".py"):
+        return " ".join(["python", *sys.argv])
+    return " ".join(sys.argv)
