@@ -90,16 +90,14 @@ DIGEST_REPLIES = (
 )
 
 
-def _plain(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def _plain_function():
+    """The determinism script's ``plain`` (numpy values to JSON-able ones): one definition for both tests."""
+    namespace = {}
+    exec(SCRIPT[:SCRIPT.index("def play(")], namespace)
+    return namespace["plain"]
+
+
+_plain = _plain_function()
 
 
 def _digests() -> dict[str, str]:

@@ -234,8 +234,7 @@ class EmpathyEnv(gym.Env):
                 f"reply is {len(action)} characters long; the most allowed is max_reply_chars={self.max_reply_chars}")
 
     def _reply_from_action(self, action: Any) -> tuple[str, dict[str, Any]]:
-        """Validate ``action`` and turn it into the reply the user reads, plus info entries."""
-        self._check_action(action)
+        """Turn a valid ``action`` into the reply the user reads, plus info entries."""
         if self.think == "off":
             return sanitize(action, self.max_reply_chars), {}
         said, thinking = strip_thinking(action)
@@ -303,13 +302,18 @@ class EmpathyEnv(gym.Env):
 
     # The two halves of step, also used by the native vector env, which runs the users' turns of all
     # its sub-envs between them with batched model calls.
-    def _begin_step(self, action: Any) -> tuple[str, dict[str, Any]]:
-        """Check that a step may be taken and validate ``action``; changes nothing."""
+    def _check_step(self, action: Any) -> None:
+        """Raise a clear error if no step may be taken now or ``action`` is invalid; changes nothing."""
         if self._obs_rng is None:
             raise RuntimeError("call reset() before step()")
         if self._ended_reason is not None:
             raise EpisodeEndedError(
                 f"the episode has ended (reason: {self._ended_reason}); call reset() to start a new one")
+        self._check_action(action)
+
+    def _begin_step(self, action: Any) -> tuple[str, dict[str, Any]]:
+        """Check the step, then turn ``action`` into the reply (a strategy env renders it, drawing random numbers)."""
+        self._check_step(action)
         return self._reply_from_action(action)
 
     def _finish_step(self, reply: str, extra_info: dict[str, Any], turn: UserTurn):

@@ -124,10 +124,7 @@ class EmpathyStrategyEnv(EmpathyEnv):
                 f"action {int(action)} is out of range: allowed 0..{len(STRATEGIES) - 1} ({', '.join(STRATEGIES)})")
 
     def _reply_from_action(self, action: Any) -> tuple[str, dict[str, Any]]:
-        self._check_action(action)
-        if isinstance(action, np.ndarray) and action.shape == ():
-            action = action.item()
-        strategy = STRATEGIES[int(action)]
+        strategy = STRATEGIES[int(action)]  # checked by _check_action (int() also reads a 0-d array)
         user = self.user
         # The renderer writes within the charset already; the user model holds the dialogue so far.
         reply = self._renderer.render(strategy, profile=user.profile, user_turns=user.user_turns,

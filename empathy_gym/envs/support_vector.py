@@ -128,8 +128,8 @@ class EmpathyVectorEnv(SyncVectorEnv):
                      else np.zeros(self.num_envs, dtype=bool))
         stepping = [i for i in range(self.num_envs) if not resetting[i]]
         for i in stepping:
-            self.envs[i]._check_action(actions[i])
-        begun = {i: self.envs[i]._begin_step(actions[i]) for i in stepping}
+            self.envs[i]._check_step(actions[i])
+        begun = {i: self.envs[i]._reply_from_action(actions[i]) for i in stepping}
         turns = self._user_turns(begun)
 
         infos: list[tuple[int, dict[str, Any]]] = []

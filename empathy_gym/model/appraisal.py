@@ -610,13 +610,12 @@ class Appraiser:
         """Read ``reply`` given what the user said and heard so far (deterministic, side-effect free)."""
         data = self._reply_data(str(reply))
         user = self._context_data(context.user_turns, context.topic_words)
-        tokens = data.tokens
-        copied = self._copied_positions(tokens, data.segment_of_token, user)
+        copied = self._copied_positions(data.tokens, data.segment_of_token, user)
         return Appraisal(
             strategy_weights=data.weights,
             relevance=self._relevance(data.content, copied, user),
             repetition=self._repetition(data, context.agent_turns),
-            echo=len(copied) / len(tokens) if tokens else 0.0,
+            echo=self._echo_share(data, copied),
             garbled=self._garbled(data, user),
             hostility=data.hostility,
             injection=data.injection,
@@ -629,10 +628,12 @@ class Appraiser:
     def echo(self, reply: str, context: DialogueContext) -> float:
         """``appraise(reply, context).echo`` alone, without the other context-dependent signals."""
         data = self._reply_data(str(reply))
-        if not data.tokens:
-            return 0.0
         user = self._context_data(context.user_turns, context.topic_words)
-        return len(self._copied_positions(data.tokens, data.segment_of_token, user)) / len(data.tokens)
+        return self._echo_share(data, self._copied_positions(data.tokens, data.segment_of_token, user))
+
+    @staticmethod
+    def _echo_share(data: _ReplyData, copied: set[int]) -> float:
+        return len(copied) / len(data.tokens) if data.tokens else 0.0
 
     def makes_a_move(self, text: str) -> bool:
         """Whether ``text`` carries any strategy cue, hostility or injection (whatever the context)."""
@@ -686,8 +687,9 @@ class Appraiser:
             self_repetition = 1.0 - len(set(grams)) / len(grams)
         # Garbled: a chunk that is a known word is clean in any conversation; keep the others.
         chunks = clean.lower().split()
-        unknown = tuple((raw, chunk, chunk.strip(_EDGE_PUNCT)) for raw, chunk in zip(clean.split(), chunks)
-                        if chunk.strip(_EDGE_PUNCT) not in self._known)
+        cores = [chunk.strip(_EDGE_PUNCT) for chunk in chunks]
+        unknown = tuple((raw, chunk, core) for raw, chunk, core in zip(clean.split(), chunks, cores)
+                        if core not in self._known)
         return _ReplyData(
             tokens=tuple(tokens),
             segment_of_token=tuple(bisect_right(breaks, start) for start in token_starts),
