@@ -1,10 +1,10 @@
 """The bundled PPO against stable-baselines3's PPO: same env, settings, budget and seeds, in one run.
 
 Both agents train on ``EmpathyGym/SupportStrategy-v0`` (train profiles) with the same
-hyperparameters (those of :class:`~empathy_gym.agents.ppo.PPOConfig`: 8 envs x 128 steps,
-4 epochs of 4 minibatches, the same learning rate annealed linearly to 0, gamma, GAE lambda,
-clipping, entropy and value coefficients, gradient clip, 64x64 tanh actor and critic, orthogonal
-initialisation) and the same hashed-text features, one torch thread each. Every ``--eval-every``
+hyperparameters (the defaults of :class:`~empathy_gym.agents.ppo.PPOConfig`: envs, rollout length,
+epochs and minibatches, the same learning rate annealed linearly to 0, gamma, GAE lambda,
+clipping, entropy and value coefficients, gradient clip, the tanh actor and critic widths,
+orthogonal initialisation) and the same hashed-text features, one torch thread each. Every ``--eval-every``
 steps the greedy policy is scored on the 100 test profiles (one episode each; evaluation time is
 not counted as training time). Reported per agent and seed: the training steps and wall-clock
 seconds until the test score first reaches ``--threshold``, and the final test score
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import asdict
 
 import numpy as np
 import torch
@@ -152,11 +153,17 @@ def main() -> None:
             "steps_per_second": mean(agent, lambda r: r["steps_per_second"]),
         }
     ratio = summary["bundled"]["seconds_to_threshold"] / summary["sb3"]["seconds_to_threshold"]
+    defaults = PPOConfig()
     command = (f"python benchmarks/ppo_vs_sb3.py --seeds {' '.join(map(str, args.seeds))} --total-steps {args.total_steps}"
                f" --difficulty {args.difficulty} --threshold {args.threshold:g} --eval-every {args.eval_every}"
                f" --final-eval-seeds {args.final_eval_seeds}")
     lines = [
         f"Command: `{command}` ({elapsed / 60:.1f} min on {machine()})",
+        "",
+        f"Both agents with `PPOConfig`'s defaults: {defaults.num_envs} envs x {defaults.num_steps} steps per rollout, "
+        f"{defaults.update_epochs} epochs of {defaults.num_minibatches} minibatches, learning rate "
+        f"{defaults.learning_rate:g}, hidden layers {defaults.hidden_sizes}, {defaults.n_features} text features, "
+        f"text memory {defaults.text_memory}.",
         "",
         "| agent | seed | train s | steps/s | steps to threshold | train s to threshold | final test score |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -175,7 +182,8 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.out}.json").write_text(json.dumps(
         {"command": command, "machine": machine(), "minutes": round(elapsed / 60, 1), "threshold": args.threshold,
-         "runs": runs, "summary": summary, "wall_clock_ratio": ratio}, indent=1) + "\n")
+         "runs": runs, "summary": summary, "wall_clock_ratio": ratio,
+         "config": {key: value for key, value in asdict(defaults).items() if key not in ("seed", "total_steps")}}, indent=1) + "\n")
     (RESULTS / f"{args.out}.md").write_text(table + "\n")
     print(table)
 

@@ -243,7 +243,10 @@ def main() -> None:
     lines += ["", f"Hashed-text featuriser alone: {featuriser['median']:,.0f} texts/s "
                   f"({featuriser['min']:,.0f}-{featuriser['max']:,.0f}; 512 features, user turns of the strategy env)."]
     if training:
-        lines.append(f"Training on `EmpathyGym/SupportStrategy-v0` ({args.train_steps} steps, PPOConfig defaults, one "
+        from empathy_gym.agents.ppo import PPOConfig
+
+        lines.append(f"Training on `EmpathyGym/SupportStrategy-v0` ({args.train_steps} steps, PPOConfig defaults: hidden "
+                     f"layers {PPOConfig().hidden_sizes}, text memory {PPOConfig().text_memory}; one "
                      f"torch thread): bundled PPO {training['bundled_ppo']:,.0f} steps/s, stable-baselines3 PPO "
                      f"{training['sb3_ppo']:,.0f} steps/s (ratio {training['bundled_ppo'] / training['sb3_ppo']:.2f}).")
     if memory:

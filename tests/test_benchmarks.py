@@ -24,6 +24,8 @@ def bench(monkeypatch, tmp_path):
 
 
 def test_ppo_gap_reports_the_gap_per_seed(bench, tmp_path, monkeypatch, capsys):
+    from empathy_gym.agents.ppo import PPOConfig
+
     ppo_gap = bench("ppo_gap")
     monkeypatch.setattr(sys, "argv", ["ppo_gap.py", "--seeds", "1", "--total-steps", "512", "--eval-seeds", "1",
                                       "--workers", "1", "--difficulty", "simple"])
@@ -33,6 +35,11 @@ def test_ppo_gap_reports_the_gap_per_seed(bench, tmp_path, monkeypatch, capsys):
     low, high = result["random"]["mean_final_emotion"], result["oracle"]["mean_final_emotion"]
     assert run["greedy"]["gap_closed"] == pytest.approx((run["greedy"]["mean_final_emotion"] - low) / (high - low))
     assert run["greedy"]["episodes"] == 100 and run["steps"] == 2048  # one whole update
+    ood_low, ood_high = (result["references_on_ood_profiles"][name] for name in ("random", "oracle"))
+    assert run["ood_greedy"]["episodes"] == 80
+    assert run["ood_greedy"]["gap_closed"] == pytest.approx((run["ood_greedy"]["mean_final_emotion"] - ood_low)
+                                                            / (ood_high - ood_low))
+    assert result["config"]["hidden_sizes"] == list(PPOConfig().hidden_sizes)
     assert "| mean |" in capsys.readouterr().out
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from empathy_gym import cli
 from empathy_gym.model.difficulty import PRESETS, Difficulty
+from empathy_gym import sweep
 from empathy_gym.sweep import aggregate, axis_position, conditions, t95
 
 
@@ -62,6 +63,12 @@ def test_quick_sweep_smoke_writes_table_and_plots_and_resumes(tmp_path, capsys):
     assert set(saved["conditions"]["level=0.50"]["cells"]) == {"test/normal", "test/challenging", "ood/normal",
                                                                "ood/challenging"}
     assert saved["meta"]["total_steps"] == 512
+    assert saved["meta"]["agent_settings"] == {"hidden_sizes": [64, 64], "text_memory": True}
+    # every run records the agent it trained: the sweep's own settings, not whatever PPOConfig defaults to now
+    record = json.loads((tmp_path / "runs" / "level=0.50-seed1.json").read_text())
+    settings = sweep.AGENT_SETTINGS
+    assert (record["hidden_sizes"], record["text_memory"]) == ([64, 64], True) == (
+        list(settings["hidden_sizes"]), settings["text_memory"])
     # a rerun finds both runs and trains nothing
     assert cli.main(argv) == 0
     assert "2 run(s) already done, 0 to go" in capsys.readouterr().out
