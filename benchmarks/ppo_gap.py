@@ -21,10 +21,9 @@ import argparse
 import json
 import multiprocessing
 import time
-from dataclasses import asdict
 
 import numpy as np
-from _common import RESULTS, machine
+from _common import RESULTS, config_record, machine
 
 from empathy_gym.agents.ppo import PPOConfig, PPOPolicy, train
 from empathy_gym.evaluation import evaluate
@@ -98,7 +97,6 @@ def main() -> None:
     for run in runs:
         for mode in ("greedy", "sampled"):
             run[mode]["gap_closed"] = (run[mode]["mean_final_emotion"] - low) / (high - low)
-    for run in runs:
         run["ood_greedy"]["gap_closed"] = (run["ood_greedy"]["mean_final_emotion"] - on_ood["random"]) / (
             on_ood["oracle"] - on_ood["random"])
     mean_gap = {mode: float(np.mean([run[mode]["gap_closed"] for run in runs])) for mode in ("greedy", "sampled")}
@@ -145,7 +143,7 @@ def main() -> None:
          "total_steps": args.total_steps, "eval_seeds": args.eval_seeds, "random": random,
          "heuristic": references["heuristic"], "oracle": oracle,
          "references_on_train_profiles": on_train, "references_on_ood_profiles": on_ood,
-         "config": {key: value for key, value in asdict(defaults).items() if key not in ("seed", "total_steps")},
+         "config": config_record(defaults),
          "runs": runs, "mean_gap_closed": mean_gap, "mean_final_emotion": mean_score}, indent=1) + "\n")
     (RESULTS / f"{args.out}.md").write_text(table + "\n")
     print(table)

@@ -23,11 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import asdict
 
 import numpy as np
 import torch
-from _common import RESULTS, machine
+from _common import RESULTS, config_record, machine
 
 from empathy_gym.agents.ppo import PPOConfig, PPOPolicy, train
 from empathy_gym.evaluation import evaluate
@@ -183,7 +182,7 @@ def main() -> None:
     (RESULTS / f"{args.out}.json").write_text(json.dumps(
         {"command": command, "machine": machine(), "minutes": round(elapsed / 60, 1), "threshold": args.threshold,
          "runs": runs, "summary": summary, "wall_clock_ratio": ratio,
-         "config": {key: value for key, value in asdict(defaults).items() if key not in ("seed", "total_steps")}}, indent=1) + "\n")
+         "config": config_record(defaults)}, indent=1) + "\n")
     (RESULTS / f"{args.out}.md").write_text(table + "\n")
     print(table)
 

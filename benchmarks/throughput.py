@@ -177,7 +177,7 @@ def _cell(row: dict[str, dict[str, float]], kind: str) -> str:
     return f"{row[kind]['median']:,.0f} ({row[kind]['min']:,.0f}-{row[kind]['max']:,.0f})"
 
 
-def _targets(rows: dict, training: dict[str, float]) -> list[tuple[str, str, bool | None]]:
+def _targets(rows: dict, training: dict[str, float]) -> list[tuple[str, str, bool]]:
     cartpole = rows["CartPole-v1"]["single"]["median"]
     strategy = cartpole / rows["EmpathyGym/SupportStrategy-v0"]["single"]["median"]
     text = cartpole / rows["EmpathyGym/Support-v0"]["single"]["median"]
@@ -245,8 +245,9 @@ def main() -> None:
     if training:
         from empathy_gym.agents.ppo import PPOConfig
 
+        defaults = PPOConfig()
         lines.append(f"Training on `EmpathyGym/SupportStrategy-v0` ({args.train_steps} steps, PPOConfig defaults: hidden "
-                     f"layers {PPOConfig().hidden_sizes}, text memory {PPOConfig().text_memory}; one "
+                     f"layers {defaults.hidden_sizes}, text memory {defaults.text_memory}; one "
                      f"torch thread): bundled PPO {training['bundled_ppo']:,.0f} steps/s, stable-baselines3 PPO "
                      f"{training['sb3_ppo']:,.0f} steps/s (ratio {training['bundled_ppo'] / training['sb3_ppo']:.2f}).")
     if memory:

@@ -681,10 +681,9 @@ class Appraiser:
         weights, question, crowding = self._share_out(sentences, scores, tokens, sentence_of_token, words_per_sentence)
         breaks = [m.start() for m in _SEGMENT_BREAK.finditer(cue_text)]
         mine = self._shingles(tokens)
-        self_repetition = 0.0
-        if len(tokens) >= 6:
-            grams = [tuple(tokens[i:i + 3]) for i in range(len(tokens) - 2)]
-            self_repetition = 1.0 - len(set(grams)) / len(grams)
+        # Share of the reply's own trigrams that repeat an earlier one (from 6 words on: the distinct
+        # trigrams are the shingles, out of len - 2 in all).
+        self_repetition = 1.0 - len(mine) / (len(tokens) - 2) if len(tokens) >= 6 else 0.0
         # Garbled: a chunk that is a known word is clean in any conversation; keep the others.
         chunks = clean.lower().split()
         cores = [chunk.strip(_EDGE_PUNCT) for chunk in chunks]
@@ -886,9 +885,7 @@ class Appraiser:
             theirs = self._reply_data(turn).shingles  # read when it was said, so usually cached
             if theirs:
                 best = max(best, len(mine & theirs) / len(mine | theirs))
-        if len(data.tokens) >= 6:
-            best = max(best, data.self_repetition)
-        return _clip(best)
+        return _clip(max(best, data.self_repetition))
 
     def _garbled(self, data: _ReplyData, user: _ContextData) -> float:
         if not data.n_chunks:

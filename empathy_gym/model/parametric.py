@@ -492,8 +492,10 @@ class ParametricUser:
         premature = float((w * (gate < TOO_SOON_GATE) * serves).sum())
         if premature > 0.2:
             weights["too_soon"] = SERVE_GAIN * premature * (1.0 - gate.min())
-        if misread and float((w * self._tables.serves[true_row]).sum()) > 0.3:
-            weights["misread"] = SERVE_GAIN * float((w * self._tables.serves[true_row]).sum())
+        if misread:
+            truly_serving = float((w * self._tables.serves[true_row]).sum())
+            if truly_serving > 0.3:
+                weights["misread"] = SERVE_GAIN * truly_serving
         # Credit lost because the reply ignored what the person said.
         weights["irrelevant"] = (serve_gain + kind_gain) * (1.0 - focus) / focus if appraisal.relevance < 0.1 else 0.0
         ranked = sorted(((value, name) for name, value in weights.items() if value > 0.5), key=lambda item: -item[0])
