@@ -15,7 +15,9 @@ import empathy_gym  # noqa: F401  (registers the environments)
 from empathy_gym.evaluation import markdown_table, score_reference_policies
 from empathy_gym.model.difficulty import PRESETS
 from empathy_gym.model.llm.backends import backend_from_spec
+from empathy_gym.model.user_kinds import user_kinds
 from empathy_gym.policies.reference import reference_policies
+from empathy_gym.profiles import SPLITS
 
 
 def _references(args: argparse.Namespace) -> int:
@@ -223,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     references = commands.add_parser("references", help="score the reference policies on a profile split",
                                      description="Play every reference policy once per profile (and seed) at each preset.")
-    references.add_argument("--split", default="test", choices=("train", "test", "ood"))
+    references.add_argument("--split", default="test", choices=SPLITS)
     references.add_argument("--presets", nargs="+", default=list(PRESETS), choices=list(PRESETS))
     references.add_argument("--seeds", type=_positive_int, default=1, help="episodes per profile (seeds 0..N-1)")
     references.add_argument("--policies", nargs="+", default=None, help="only these policies (default: all)")
@@ -236,11 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--policy", default=None, help="watch a reference policy (random, heuristic, oracle, always_<strategy>)")
     play.add_argument("--checkpoint", default=None, help="watch a trained PPO agent (a checkpoint.pt)")
     play.add_argument("--difficulty", default="normal", help="preset name or level in [0, 1]")
-    play.add_argument("--split", default="test", choices=("train", "test", "ood"))
+    play.add_argument("--split", default="test", choices=SPLITS)
     play.add_argument("--profile-id", default=None)
     play.add_argument("--seed", type=int, default=0)
-    play.add_argument("--user", default="parametric", choices=("parametric", "llm"),
-                      help="the simulated user: the parametric model (default) or a language model")
+    play.add_argument("--user", default="parametric", choices=user_kinds(),
+                      help="the kind of simulated user: the parametric model (default), a language model (llm), "
+                           "or any kind registered in empathy_gym.model.user_kinds")
     play.add_argument("--user-backend", default=None, metavar="SPEC",
                       help="the LLM user's model: transformers:PATH (a local model directory) or "
                            "openai:BASE_URL#MODEL (an OpenAI-compatible server)")
@@ -271,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="a reference policy (random, heuristic, oracle, always_<strategy>), a PPO checkpoint "
                                "(.pt), a stable-baselines3 model (.zip), or an LLM agent (transformers:PATH, "
                                "openai:BASE_URL#MODEL) that writes free-text replies")
-    evaluate.add_argument("--splits", nargs="+", default=["test", "ood"], choices=("train", "test", "ood"))
+    evaluate.add_argument("--splits", nargs="+", default=["test", "ood"], choices=SPLITS)
     evaluate.add_argument("--settings", nargs="+", default=["normal", "challenging"], choices=("normal", "challenging"))
     evaluate.add_argument("--seeds", type=_positive_int, default=1, help="episodes per profile (default 1)")
     evaluate.add_argument("--seed", type=int, default=0, help="first evaluation seed (and the policy's sampling seed)")
