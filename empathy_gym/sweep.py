@@ -406,17 +406,33 @@ def write_report(out_dir: str | os.PathLike, records: Sequence[dict[str, Any]], 
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    from empathy_gym._arguments import non_negative_int, positive_int
+
     parser = parser or argparse.ArgumentParser(prog="difficulty_sweep", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help=f"{len(QUICK['seeds'])} seeds x {QUICK['total_steps']} steps (about 8 min on 2 idle cores) "
                              f"instead of {len(FULL['seeds'])} x {FULL['total_steps']}")
-    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="training seeds (overrides the configuration)")
-    parser.add_argument("--total-steps", type=int, default=None, help="steps per run (overrides the configuration)")
-    parser.add_argument("--conditions", nargs="+", default=None,
-                        help="only these conditions or groups (e.g. level curriculum strictness=0.95)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel training processes")
+    parser.add_argument("--seeds", type=non_negative_int, nargs="+", default=None,
+                        help=f"training seeds (default: {' '.join(map(str, FULL['seeds']))}; with --quick "
+                             f"{' '.join(map(str, QUICK['seeds']))})")
+    parser.add_argument("--total-steps", type=positive_int, default=None,
+                        help=f"steps per run (default: {FULL['total_steps']}; with --quick {QUICK['total_steps']})")
+    parser.add_argument("--conditions", nargs="+", default=None, type=_condition,
+                        help="only these conditions or groups, e.g. level curriculum strictness=0.95 (default: all: "
+                             + ", ".join(c.name for c in conditions()) + ")")
+    parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
+                        help="parallel training processes")
     parser.add_argument("--out", default="sweep", help="output folder (runs/ inside it make a rerun resume)")
     return parser
+
+
+def _condition(text: str) -> str:
+    """A condition's name or a group's, for ``--conditions``."""
+    every = conditions()
+    names = [c.name for c in every] + list(dict.fromkeys(c.group for c in every))
+    if text not in names:
+        raise argparse.ArgumentTypeError(f"unknown condition {text!r}; allowed: {', '.join(names)}")
+    return text
 
 
 def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
@@ -426,6 +442,9 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
 
 
 def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {args.out!r} is a file; give a folder (it is created if missing)")
     settings = dict(QUICK if args.quick else FULL)
     if args.seeds:
         settings["seeds"] = tuple(args.seeds)

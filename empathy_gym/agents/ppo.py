@@ -362,9 +362,9 @@ def load_checkpoint(path: str | Path, config: PPOConfig | None = None) -> dict[s
         raise ValueError(f"no checkpoint at {str(path)!r}: give the checkpoint.pt of a run (in its log dir)")
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # zip, pickle and weights-only refusals all mean one thing here
-        reason = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
-        raise ValueError(f"{str(path)!r} is not a PPO checkpoint written by empathy-gym train ({reason})") from None
+    except Exception:  # zip, pickle and weights-only refusals all mean one thing here
+        raise ValueError(f"{str(path)!r} is not a PPO checkpoint written by empathy-gym train (not a torch file "
+                         "that loads weights-only; no code in it was run)") from None
     if not isinstance(checkpoint, dict) or not {"config", "agent", "update"} <= set(checkpoint):
         raise ValueError(f"{str(path)!r} is not a PPO checkpoint written by empathy-gym train (keys missing)")
     if config is not None:
