@@ -350,7 +350,7 @@ def _train(args: argparse.Namespace) -> int:
     rounding = "" if steps == config.total_steps else \
         f"; --total-steps {config.total_steps} {'rounded down' if steps < config.total_steps else 'raised'} to whole updates"
     print(f"Training PPO on {config.env_id} at difficulty {config.difficulty!r} ({config.split} profiles), seed "
-          f"{config.seed}: {steps:,} steps = {config.num_updates} updates of {config.num_envs} envs x "
+          f"{config.seed}: {steps:,} steps = {config.num_updates} update{'s' if config.num_updates != 1 else ''} of {config.num_envs} envs x "
           f"{config.num_steps} steps{rounding}.")
     if checkpoint is not None:
         print(f"Resuming {args.resume} after update {checkpoint['update']} ({checkpoint['global_step']:,} steps): "
