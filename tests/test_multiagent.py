@@ -349,7 +349,7 @@ def test_single_seat_view_is_a_gymnasium_env_for_the_one_learnable_seat():
 def test_unknown_reset_options_warn_and_known_ones_apply():
     env = supporter_seeker_v0.parallel_env()
     with pytest.warns(UserWarning, match="unknown reset option"):
-        env.reset(seed=0, options={"options": 1})
+        env.reset(seed=0, options={"dificulty": 1})
     env.reset(seed=0, options={"difficulty": "challenging"})
     assert env.user.difficulty.reticence == 1.0
 
