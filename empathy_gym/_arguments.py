@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
+from typing import Any
 
 
 def _number(text: str, kind: type) -> int | float:
@@ -20,44 +22,24 @@ def _number(text: str, kind: type) -> int | float:
     return value
 
 
-def positive_int(text: str) -> int:
-    """An integer of at least 1."""
-    value = _number(text, int)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
+def _checked(kind: type, allowed: Callable[[Any], bool], wanted: str, doc: str) -> Callable[[str], Any]:
+    """A ``type=`` function: ``text`` as ``kind``, refused unless ``allowed(value)``."""
+
+    def check(text: str):
+        value = _number(text, kind)
+        if not allowed(value):
+            raise argparse.ArgumentTypeError(f"must be {wanted}, got {text}")
+        return value
+
+    check.__doc__ = doc
+    return check
 
 
-def non_negative_int(text: str) -> int:
-    """An integer of at least 0 (seeds)."""
-    value = _number(text, int)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
-    return value
-
-
-def unit_interval(text: str) -> float:
-    """A number in [0, 1]."""
-    value = _number(text, float)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """A number above 0."""
-    value = _number(text, float)
-    if value <= 0.0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    """A number of at least 0."""
-    value = _number(text, float)
-    if value < 0.0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative number, got {text}")
-    return value
+positive_int = _checked(int, lambda v: v >= 1, "a positive integer", "An integer of at least 1.")
+non_negative_int = _checked(int, lambda v: v >= 0, "a non-negative integer", "An integer of at least 0 (seeds).")
+unit_interval = _checked(float, lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]", "A number in [0, 1].")
+positive_float = _checked(float, lambda v: v > 0.0, "a positive number", "A number above 0.")
+non_negative_float = _checked(float, lambda v: v >= 0.0, "a non-negative number", "A number of at least 0.")
 
 
 def positive_float_or_none(text: str) -> float | None:
