@@ -58,7 +58,7 @@ def test_quick_sweep_smoke_writes_table_and_plots_and_resumes(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "0 run(s) already done, 2 to go" in out
     table = (tmp_path / "sweep.md").read_text()
-    assert "| level=0.50 |" in table and "| curriculum=adaptive |" in table and "oracle (reference)" in table
+    assert "| level=0.50 " in table and "| curriculum=adaptive " in table and "oracle (reference)" in table
     for name in ("score_vs_difficulty.png", "entropy.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     saved = json.loads((tmp_path / "sweep.json").read_text())
