@@ -154,6 +154,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from empathy_gym.envs.shared_text import SharedText
 from empathy_gym._text import CHARSET, sanitize, strip_thinking
 from empathy_gym._validation import check_choice, check_int
 from empathy_gym.model.difficulty import PRESETS, Difficulty, DifficultyLike, make_difficulty
@@ -225,7 +226,8 @@ class EmpathyEnv(gym.Env):
             options["backend"] = backend
         self._user: SimulatedUser = make_user(user, options)
 
-        observation = {"text": spaces.Text(max_length=MAX_USER_CHARS, min_length=0, charset=CHARSET)}
+        # SharedText: a Text that AsyncVectorEnv's shared memory carries intact (shared_text.py).
+        observation = {"text": SharedText(max_length=MAX_USER_CHARS, min_length=0, charset=CHARSET)}
         if emotion_obs != "hidden":
             observation["emotion"] = spaces.Box(0.0, 100.0, shape=(1,), dtype=np.float32)
         observation["turn"] = spaces.Box(0.0, 1.0, shape=(1,), dtype=np.float32)
@@ -261,6 +263,9 @@ class EmpathyEnv(gym.Env):
 
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        if options is not None and not isinstance(options, Mapping):
+            raise ValueError(f"reset options must be a dict such as {{'difficulty': 'challenging'}}, got "
+                             f"{type(options).__name__} {options!r:.60}; allowed keys: {', '.join(RESET_OPTIONS)}")
         options = dict(options or {})
         # Validate every option before anything changes: a bad reset leaves the running episode intact.
         unknown = sorted(set(options) - set(RESET_OPTIONS))
