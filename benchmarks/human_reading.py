@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from _common import RESULTS, machine
 
-from empathy_gym.model.appraisal import Appraiser
+from empathy_gym.model.appraisal import MOVE_READINGS, named_reader
 from empathy_gym.model.reading import DialogueContext
 from empathy_gym.vocabulary import STRATEGIES
 
@@ -49,7 +49,6 @@ ESCONV_MAP: dict[str, frozenset[str]] = {
     "Information": frozenset({"analysis", "others_perspective", "suggestion"}),
 }
 NO_MOVE = "(no move)"
-READERS = {"appraiser": Appraiser, "learned": lambda: Appraiser(moves="learned")}
 
 
 def read_esconv(path: Path) -> list[tuple[str, DialogueContext, str]]:
@@ -193,17 +192,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--esconv", type=Path, default=None, help="an ESConv windows file (WithStrategy format)")
     parser.add_argument("--written", type=Path, default=WRITTEN, help="the project's written set (JSON lines)")
-    parser.add_argument("--reader", default="appraiser", choices=sorted(READERS))
-    parser.add_argument("--out", default="human_reading", help="results file stem under benchmarks/results/")
+    parser.add_argument("--reader", default="cues", choices=MOVE_READINGS,
+                        help="the appraiser's reading of moves: the cue patterns or the learned models")
+    parser.add_argument("--out", default=None, help="results file stem under benchmarks/results/ "
+                                                    "(default human_reading_READER)")
     args = parser.parse_args()
-    reader = READERS[args.reader]()
+    reader = named_reader(args.reader)
+    args.out = args.out or f"human_reading_{args.reader}"
     results: dict = {"reader": args.reader, "machine": machine()}
     if args.esconv is not None:
         results["esconv_file"] = args.esconv.name
         results["esconv"] = score_esconv(reader, args.esconv)
     results["written"] = score_written(reader, args.written)
     command = "python benchmarks/human_reading.py" + (f" --esconv {args.esconv}" if args.esconv else "") + (
-        f" --reader {args.reader}" if args.reader != "appraiser" else "")
+        f" --reader {args.reader}")
     text = markdown(results, command)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.out}.json").write_text(json.dumps(results, indent=1) + "\n")

@@ -111,6 +111,9 @@ FRAGMENT_FULL, FRAGMENT_ONSET = 0.05, 0.25
 #: A move the model gives less probability than this in a sentence is not read there at all (a reply
 #: is read as making no move when nothing clears it).
 MOVE_FLOOR = 0.1
+#: A sentence that asks hands the turn to the person, so it is usually the reply's main move: it
+#: weighs this much more than a statement of the same length (learned reading).
+ASKING_WEIGHT = 1.5
 _HOSTILITY, _INJECTION = -1, -2  # pattern labels besides the strategy indices
 _STRATEGIES_FILE = "strategies.json"
 _LEXICON_FILE = "lexicon.json"
@@ -538,7 +541,8 @@ class Appraiser:
         """Strategy weights and the question share from the move model, one sentence at a time.
 
         Each sentence weighs the square root of its length in words (so a short acknowledgement
-        before the main move weighs less than the move); its move probabilities (the ``none`` class
+        before the main move weighs less than the move), times ``ASKING_WEIGHT`` when it asks;
+        its move probabilities (the ``none`` class
         left out) are shared out by that weight over the whole reply, so sentences that make no
         move dilute the others, and a sentence said again adds weight but no moves.
         """
@@ -550,6 +554,8 @@ class Appraiser:
         seen: set[tuple[str, ...]] = set()
         for s, sentence in enumerate(sentences):
             weight = math.sqrt(max(1, len(words_of[s])))
+            if sentence.rstrip(" \"')").endswith("?"):
+                weight *= ASKING_WEIGHT
             mass += weight
             key = tuple(words_of[s])
             if key in seen:
@@ -887,7 +893,13 @@ def _appraiser_with(keyed: bool, moves: str | MoveModel) -> Appraiser:
 
 @lru_cache(maxsize=None)
 def _named_appraiser(keyed: bool, moves: str) -> Appraiser:
-    return Appraiser(keyed=keyed, moves=moves)
+    return shared_appraiser() if (keyed, moves) == (True, "cues") else Appraiser(keyed=keyed, moves=moves)
+
+
+def named_reader(name: str) -> Appraiser:
+    """The process's appraiser reading moves by ``name`` (one of :data:`MOVE_READINGS`), shared by every user."""
+    check_choice("reader", name, MOVE_READINGS)
+    return _named_appraiser(True, name)
 
 
 @lru_cache(maxsize=1)
