@@ -16,6 +16,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from empathy_gym._validation import check_int
 from empathy_gym.model.rendering import StrategyRenderer
 from empathy_gym.vocabulary import HARMFUL_STRATEGIES, STRATEGIES
 
@@ -58,21 +59,28 @@ TRICKS: dict[str, ReplyMaker] = {
 }
 
 
-class TrickPolicy:
-    """A text policy (for ``EmpathyGym/Support-v0``) that plays one trick from :data:`TRICKS` every turn."""
+class _EnvReadingPolicy:
+    """A text policy that needs the env it plays (handed over at ``reset``) and a random generator."""
 
-    def __init__(self, trick: str, rng: np.random.Generator | int | None = 0) -> None:
-        if trick not in TRICKS:
-            raise ValueError(f"unknown trick {trick!r}; allowed: {', '.join(TRICKS)}")
-        self.name = trick
-        self._make_reply = TRICKS[trick]
+    def __init__(self, name: str, rng: np.random.Generator | int | None) -> None:
+        self.name = name
         self._rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         self._env: gym.Env | None = None
 
     def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
         if env is None:
-            raise ValueError("TrickPolicy needs the env at reset")
+            raise ValueError(f"{type(self).__name__} needs the env at reset")
         self._env = env
+
+
+class TrickPolicy(_EnvReadingPolicy):
+    """A text policy (for ``EmpathyGym/Support-v0``) that plays one trick from :data:`TRICKS` every turn."""
+
+    def __init__(self, trick: str, rng: np.random.Generator | int | None = 0) -> None:
+        if trick not in TRICKS:
+            raise ValueError(f"unknown trick {trick!r}; allowed: {', '.join(TRICKS)}")
+        super().__init__(trick, rng)
+        self._make_reply = TRICKS[trick]
 
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> str:
         return self._make_reply(observation["text"], self._rng, self._env)
@@ -146,7 +154,7 @@ class PoolCandidates:
         return [self._replies[int(i)] for i in chosen]
 
 
-class SearchPolicy:
+class SearchPolicy(_EnvReadingPolicy):
     """Each turn, try ``width`` candidate replies on copies of the env and send the one that left the emotion highest.
 
     The copies share the env's random state, so every candidate meets the same noise and
@@ -155,18 +163,9 @@ class SearchPolicy:
 
     def __init__(self, candidates: CandidateMaker, width: int = 24, rng: np.random.Generator | int | None = 0,
                  name: str = "search") -> None:
-        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
-            raise ValueError(f"width must be a positive integer, got {width!r}")
-        self.name = name
-        self.width = width
+        super().__init__(name, rng)
+        self.width = check_int("width", width)
         self._candidates = candidates
-        self._rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        self._env: gym.Env | None = None
-
-    def reset(self, observation: dict[str, Any], info: dict[str, Any], env: gym.Env | None = None) -> None:
-        if env is None:
-            raise ValueError("SearchPolicy needs the env at reset")
-        self._env = env
 
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> str:
         base = self._env.unwrapped
