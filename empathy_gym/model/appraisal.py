@@ -77,6 +77,9 @@ import numpy as np
 
 from empathy_gym._text import sanitize
 from empathy_gym.data import read_json
+from empathy_gym._validation import check_choice
+from empathy_gym.model.coherence import CoherenceModel, shipped_coherence_weights
+from empathy_gym.model.move_model import MoveModel, sentence_features, shipped_move_model
 from empathy_gym.model.pattern_index import Match, PatternIndex
 from empathy_gym.model.reading import Appraisal, DialogueContext
 from empathy_gym.vocabulary import STRATEGIES
@@ -100,6 +103,17 @@ _GLUE = frozenset({"the", "a", "an", "of", "at", "with", "in", "on", "for", "to"
                    "about", "after", "before", "s"})
 WH_WORDS = frozenset({"what", "how", "why", "when", "where", "who", "which"})
 
+#: How the strategy weights are read: from the cue patterns alone, or by the learned move model.
+MOVE_READINGS = ("cues", "learned")
+#: The coherence model's probability of language at or below which a sentence counts as fragments,
+#: and at or above which it does not count at all (learned reading).
+FRAGMENT_FULL, FRAGMENT_ONSET = 0.05, 0.25
+#: A move the model gives less probability than this in a sentence is not read there at all (a reply
+#: is read as making no move when nothing clears it).
+MOVE_FLOOR = 0.1
+#: A sentence that asks hands the turn to the person, so it is usually the reply's main move: it
+#: weighs this much more than a statement of the same length (learned reading).
+ASKING_WEIGHT = 1.5
 _HOSTILITY, _INJECTION = -1, -2  # pattern labels besides the strategy indices
 _STRATEGIES_FILE = "strategies.json"
 _LEXICON_FILE = "lexicon.json"
@@ -273,10 +287,13 @@ class _ReplyData:
     """What the appraiser reads from a reply on its own, before looking at the conversation."""
 
     tokens: tuple[str, ...]  # normalised words
+    sentences: tuple[str, ...]  # normalised sentences
+    sentence_cues: tuple[dict[int, float], ...]  # per sentence: strategy index -> summed weight of its cues
     segment_of_token: tuple[int, ...]  # clause index of every token (echo n-grams stay inside one)
     content: tuple[tuple[int, str], ...]  # (token index, stem) of the content words, in order
     shingles: frozenset[tuple[str, ...]]  # word trigrams, for repetition against earlier replies
     self_repetition: float  # share of the reply's trigrams repeating an earlier one of the same reply
+    fragmented: float  # learned reading only: how far the reply is glued fragments rather than language
     n_chunks: int  # whitespace-separated chunks
     unknown_chunks: tuple[tuple[str, str, str], ...]  # (raw, lower-case, core) of chunks not in the lexicon
     weights: np.ndarray
@@ -296,8 +313,21 @@ class Appraiser:
     is what happens where the standard library's regex parser is unavailable).
     """
 
-    def __init__(self, *, keyed: bool = True) -> None:
+    def __init__(self, *, keyed: bool = True, moves: str | MoveModel = "cues") -> None:
+        if isinstance(moves, str):
+            check_choice("moves", moves, MOVE_READINGS)
+        elif not isinstance(moves, MoveModel):
+            raise TypeError(f"moves must be one of {', '.join(map(repr, MOVE_READINGS))} or a MoveModel, "
+                            f"got {type(moves).__name__}")
+        self._config = (keyed, moves)
+        self._move_model: MoveModel | None = (
+            shipped_move_model() if moves == "learned" else moves if isinstance(moves, MoveModel) else None)
+        self._sentence_moves = lru_cache(maxsize=8192)(self._read_sentence_moves)
         lexicon = load_lexicon()
+        self._coherence = (CoherenceModel(shipped_coherence_weights(), frozenset(lexicon["stopwords"]))
+                           if self._move_model is not None else None)
+        self._sentence_language = lru_cache(maxsize=8192)(
+            self._coherence.language_probability if self._coherence is not None else float)
         cues = load_strategy_cues()
         self._stopwords = frozenset(lexicon["stopwords"])
         self._keywords = frozenset(lexicon["empathy_keywords"])
@@ -340,7 +370,9 @@ class Appraiser:
 
     def __reduce__(self):
         # Its per-instance caches cannot be pickled; an unpickled env shares the process's appraiser.
-        return (shared_appraiser, ())
+        if self._config == (True, "cues"):
+            return (shared_appraiser, ())
+        return (_appraiser_with, self._config)
 
     # -- public ---------------------------------------------------------------------------
     def appraise(self, reply: str, context: DialogueContext) -> Appraisal:
@@ -353,7 +385,7 @@ class Appraiser:
             relevance=self._relevance(data.content, copied, user),
             repetition=self._repetition(data, context.agent_turns),
             echo=self._echo_share(data, copied),
-            garbled=self._garbled(data, user),
+            garbled=max(self._garbled(data, user), data.fragmented),
             hostility=data.hostility,
             injection=data.injection,
             stuffing=data.stuffing,
@@ -371,6 +403,11 @@ class Appraiser:
     @staticmethod
     def _echo_share(data: _ReplyData, copied: set[int]) -> float:
         return len(copied) / len(data.tokens) if data.tokens else 0.0
+
+    def sentence_cues(self, text: str) -> list[tuple[str, dict[int, float]]]:
+        """Every sentence of ``text`` as the appraiser reads it (normalised), with its cue scores."""
+        data = self._reply_data(str(text))
+        return [(sentence, dict(cues)) for sentence, cues in zip(data.sentences, data.sentence_cues)]
 
     def makes_a_move(self, text: str) -> bool:
         """Whether ``text`` carries any strategy cue, hostility or injection (whatever the context)."""
@@ -416,6 +453,8 @@ class Appraiser:
                     scores[s][label] = scores[s].get(label, 0.0) + pattern_weights[match.entry]
 
         weights, question, crowding = self._share_out(sentences, scores, tokens, sentence_of_token, words_per_sentence)
+        if self._move_model is not None:
+            weights, question = self._learned_share_out(sentences, scores, tokens, sentence_of_token)
         breaks = [m.start() for m in _SEGMENT_BREAK.finditer(cue_text)]
         mine = self._shingles(tokens)
         # Share of the reply's own trigrams that repeat an earlier one (from 6 words on: the distinct
@@ -428,10 +467,13 @@ class Appraiser:
                         if core not in self._known)
         return _ReplyData(
             tokens=tuple(tokens),
+            sentences=tuple(sentences),
+            sentence_cues=tuple(scores),
             segment_of_token=tuple(bisect_right(breaks, start) for start in token_starts),
             content=tuple((i, _stem(token)) for i, token in enumerate(tokens) if self._is_content(token)),
             shingles=frozenset(mine),
             self_repetition=self_repetition,
+            fragmented=self._fragmented(sentences, tokens, sentence_of_token) if self._coherence is not None else 0.0,
             n_chunks=len(chunks),
             unknown_chunks=unknown,
             weights=weights,
@@ -493,6 +535,69 @@ class Appraiser:
         weights = np.array(totals) / max(units, 1)
         weights.setflags(write=False)
         return weights, _clip(question / units) if units else 0.0, crowding
+
+    def _learned_share_out(self, sentences: list[str], scores: list[dict[int, float]], tokens: list[str],
+                           sentence_of_token: list[int]) -> tuple[np.ndarray, float]:
+        """Strategy weights and the question share from the move model, one sentence at a time.
+
+        Each sentence weighs the square root of its length in words (so a short acknowledgement
+        before the main move weighs less than the move), times ``ASKING_WEIGHT`` when it asks;
+        its move probabilities (the ``none`` class
+        left out) are shared out by that weight over the whole reply, so sentences that make no
+        move dilute the others, and a sentence said again adds weight but no moves.
+        """
+        words_of: list[list[str]] = [[] for _ in sentences]
+        for token, s in zip(tokens, sentence_of_token):
+            words_of[s].append(token)
+        totals = np.zeros(len(STRATEGIES))
+        question = mass = 0.0
+        seen: set[tuple[str, ...]] = set()
+        for s, sentence in enumerate(sentences):
+            weight = math.sqrt(max(1, len(words_of[s])))
+            if sentence.rstrip(" \"')").endswith("?"):
+                weight *= ASKING_WEIGHT
+            mass += weight
+            key = tuple(words_of[s])
+            if key in seen:
+                continue
+            seen.add(key)
+            moves = self._sentence_moves(sentence, tuple(sorted(scores[s].items())))
+            totals += weight * moves[:len(STRATEGIES)]
+            question += weight * max(self._question_value(sentence, scores[s], words_of[s]),
+                                     self._learned_question_value(sentence, moves, words_of[s]))
+        weights = totals / mass if mass else totals
+        weights.setflags(write=False)
+        return weights, _clip(question / mass) if mass else 0.0
+
+    def _fragmented(self, sentences: list[str], tokens: list[str], sentence_of_token: list[int]) -> float:
+        """The length-weighted share of sentences that read as glued fragments (coherence model).
+
+        A sentence whose probability of being language is ``FRAGMENT_FULL`` or less counts fully,
+        one at ``FRAGMENT_ONSET`` or more not at all (real sentences score well above it).
+        """
+        words = [0] * len(sentences)
+        for s in sentence_of_token:
+            words[s] += 1
+        total = share = 0.0
+        for s, sentence in enumerate(sentences):
+            weight = math.sqrt(max(1, words[s]))
+            total += weight
+            language = self._sentence_language(sentence)
+            share += weight * _clip((FRAGMENT_ONSET - language) / (FRAGMENT_ONSET - FRAGMENT_FULL))
+        return share / total if total else 0.0
+
+    def _read_sentence_moves(self, sentence: str, cue_scores: tuple[tuple[int, float], ...]) -> np.ndarray:
+        """The move model's probabilities for one sentence, those below ``MOVE_FLOOR`` set to 0 (noise)."""
+        moves = self._move_model.probabilities(sentence_features(sentence, dict(cue_scores)))
+        moves[moves < MOVE_FLOOR] = 0.0
+        moves.setflags(write=False)
+        return moves
+
+    def _learned_question_value(self, sentence: str, moves: np.ndarray, words: list[str]) -> float:
+        asks = sentence.rstrip(" \"')").endswith("?")
+        value = (moves[self._open_question] + moves[self._invite] * (1.0 if asks else 0.5)
+                 + 0.5 * moves[self._listening])
+        return min(float(value), 0.5) if len(words) < 3 else float(value)
 
     def _question_value(self, sentence: str, row: dict[int, float], words: list[str]) -> float:
         asks = sentence.rstrip(" \"')").endswith("?")
@@ -779,6 +884,22 @@ class Appraiser:
         unstructured = _clip((0.3 - n_structure / len(tokens)) / 0.25)
         runs = _clip((longest - 2) / 3)
         return _clip(max(density * (0.6 + 0.4 * unstructured), runs * (0.5 + 0.5 * unstructured), 0.9 * crowding))
+
+
+def _appraiser_with(keyed: bool, moves: str | MoveModel) -> Appraiser:
+    """The appraiser of a configuration: one per process for a named one (copies of envs share it)."""
+    return _named_appraiser(keyed, moves) if isinstance(moves, str) else Appraiser(keyed=keyed, moves=moves)
+
+
+@lru_cache(maxsize=None)
+def _named_appraiser(keyed: bool, moves: str) -> Appraiser:
+    return shared_appraiser() if (keyed, moves) == (True, "cues") else Appraiser(keyed=keyed, moves=moves)
+
+
+def named_reader(name: str) -> Appraiser:
+    """The process's appraiser reading moves by ``name`` (one of :data:`MOVE_READINGS`), shared by every user."""
+    check_choice("reader", name, MOVE_READINGS)
+    return _named_appraiser(True, name)
 
 
 @lru_cache(maxsize=1)

@@ -51,7 +51,7 @@ from functools import lru_cache
 import numpy as np
 
 from empathy_gym.data import read_json
-from empathy_gym.model.appraisal import shared_appraiser
+from empathy_gym.model.appraisal import MOVE_READINGS, named_reader, shared_appraiser
 from empathy_gym.model.difficulty import Difficulty
 from empathy_gym.model.emotion import QUITS_BELOW, RESOLVED_AT, clip_emotion, reaction_for, settle_emotion
 from empathy_gym.model.expression import Expression
@@ -186,16 +186,20 @@ class ParametricUser(SimulatedUser):
     budget.
 
     Args:
-        reader: how the person reads a reply (a :class:`~empathy_gym.model.reading.Reader`); by
-            default the process's shared :class:`~empathy_gym.model.appraisal.Appraiser`.
+        reader: how the person reads a reply: a :class:`~empathy_gym.model.reading.Reader`, or the
+            name of one of the appraiser's readings (``"cues"``, the default: the cue patterns;
+            ``"learned"``: the learned move and coherence models, :mod:`empathy_gym.model.move_model`).
     """
 
     supports_expression = True
     _state: _State | None
 
-    def __init__(self, reader: Reader | None = None) -> None:
-        if reader is not None and not isinstance(reader, Reader):
-            raise TypeError(f"reader must have an appraise(reply, context) method, got {type(reader).__name__}")
+    def __init__(self, reader: Reader | str | None = None) -> None:
+        if isinstance(reader, str):
+            reader = named_reader(reader)
+        elif reader is not None and not isinstance(reader, Reader):
+            raise TypeError(f"reader must have an appraise(reply, context) method or be one of "
+                            f"{', '.join(map(repr, MOVE_READINGS))}, got {type(reader).__name__}")
         self._tables = user_model_tables()
         self._reader: Reader = reader if reader is not None else shared_appraiser()
         self._utterances = _shared_utterances()

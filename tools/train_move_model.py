@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Train the reader's two models from text written for this project: moves and coherence.
+
+    python tools/train_move_model.py            # rewrite the shipped weights
+    python tools/train_move_model.py --check    # exit 1 if a retrain differs from the shipped weights
+    python tools/train_move_model.py --select   # score settings on the written set's study half
+
+Writes ``empathy_gym/data/move_model.npz`` (which move a sentence makes,
+:mod:`empathy_gym.model.move_model`) and ``empathy_gym/data/coherence_model.npz`` (language or
+glued fragments, :mod:`empathy_gym.model.coherence`).
+
+Training sentences, all written for this project (nothing from ESConv or any outside data set):
+
+* ``tools/reader_corpus/*.jsonl``: replies of one move each (``text``, ``strategy``: a strategy
+  name or ``none``) in eight styles, written by three writers who had not seen the reader;
+* the strategy templates of ``empathy_gym/data/strategies.json``, rendered by the strategy
+  environments' renderer for ``--renders`` profiles of the train split, so that the replies of
+  the strategy environments read as the moves they render.
+
+Each reply is split into sentences as the appraiser splits it; every sentence is one example with
+its reply's label.
+
+The coherence model learns from the same sentences, plus the user's side (profile openings and
+story beats, and user turns of seeded random play), as ``language``, against ``salad``: fragment
+strings made from them by seeded generators (spans of 1-4 words glued with punctuation, shuffled
+words, repeated spans, sentences cut off after a function word, runs of keywords). The written set's ``study`` half (``benchmarks/data/written_replies.jsonl``) is
+used only by ``--select`` to choose the settings; its ``held_aside`` half is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import gymnasium as gym  # noqa: E402
+
+import empathy_gym  # noqa: E402,F401
+from empathy_gym.model.appraisal import Appraiser, load_lexicon  # noqa: E402
+from empathy_gym.model.coherence import COHERENCE_CLASSES, COHERENCE_FILE, coherence_features  # noqa: E402
+from empathy_gym.model.move_model import CLASSES, MODEL_FILE, MoveModel, sentence_features, train_move_model  # noqa: E402
+from empathy_gym.model.reading import DialogueContext  # noqa: E402
+from empathy_gym.model.rendering import StrategyRenderer  # noqa: E402
+from empathy_gym.profiles import load_profiles  # noqa: E402
+from empathy_gym.vocabulary import STRATEGIES  # noqa: E402
+
+CORPUS = ROOT / "tools" / "reader_corpus"
+SHIPPED = ROOT / "empathy_gym" / "data" / MODEL_FILE
+SHIPPED_COHERENCE = ROOT / "empathy_gym" / "data" / COHERENCE_FILE
+WRITTEN = ROOT / "benchmarks" / "data" / "written_replies.jsonl"
+#: The settings the shipped model is trained with (chosen with --select on the study half).
+L2 = 1.0
+RENDERS = 60
+SEED = 7
+
+
+def corpus_replies() -> list[tuple[str, str]]:
+    replies = []
+    for path in sorted(CORPUS.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row.get("strategy") not in CLASSES or not isinstance(row.get("text"), str):
+                raise ValueError(f"{path}:{number}: needs 'text' and a 'strategy' among {', '.join(CLASSES)}")
+            replies.append((row["text"], row["strategy"]))
+    return replies
+
+
+def template_replies(renders: int, seed: int) -> list[tuple[str, str]]:
+    """Replies of every strategy rendered for ``renders`` train profiles, answering their opening message."""
+    renderer = StrategyRenderer()
+    profiles = load_profiles("train")
+    rng = np.random.default_rng(seed)
+    replies = []
+    for index in rng.choice(len(profiles), size=renders, replace=False):
+        profile = profiles[int(index)]
+        for strategy in STRATEGIES:
+            replies.append((renderer.render(strategy, profile=profile, user_turns=(profile.opening_message,), rng=rng),
+                            strategy))
+    return replies
+
+
+def sentence_examples(appraiser: Appraiser, replies: list[tuple[str, str]]) -> list[tuple[dict[str, float], int]]:
+    """One (features, class) example per distinct sentence of every reply, read as the appraiser reads it."""
+    examples, seen = [], set()
+    for text, label in replies:
+        for sentence, cue_scores in appraiser.sentence_cues(text):
+            key = (sentence, label)
+            if key in seen:
+                continue
+            seen.add(key)
+            examples.append((sentence_features(sentence, cue_scores), CLASSES.index(label)))
+    return examples
+
+
+def user_sentences(seed: int, episodes: int = 150) -> list[str]:
+    """What the simulated people say: openings, story beats and the turns of seeded random play."""
+    texts = [p.opening_message for p in load_profiles("train")] + [b for p in load_profiles("train") for b in p.story]
+    env = gym.make("EmpathyGym/SupportStrategy-v0").unwrapped
+    rng = np.random.default_rng(seed)
+    for episode in range(episodes):
+        env.reset(seed=seed + episode)
+        done = False
+        while not done:
+            observation, _, terminated, truncated, _ = env.step(int(rng.integers(len(STRATEGIES))))
+            texts.append(observation["text"])
+            done = terminated or truncated
+    return texts
+
+
+#: Words a sentence does not end on (articles, prepositions, conjunctions, auxiliaries, possessives).
+DANGLING = frozenset("the a an and but or because if than very my your his their our".split())
+_GLUE = (" ", ", ", "; ", " - ", "... ", ",", " and ", ". ", "! ", "? ")
+
+
+def salads(sentences: list[list[str]], keywords: list[str], function_words: frozenset[str], count: int,
+           rng: np.random.Generator) -> list[str]:
+    """``count`` fragment strings from the token lists of real sentences, by five seeded generators."""
+    made = []
+    while len(made) < count:
+        kind = int(rng.integers(5))
+        words = sentences[int(rng.integers(len(sentences)))]
+        if kind == 0 or len(words) < 4:  # spans of other sentences glued together
+            pieces = []
+            for _ in range(int(rng.integers(2, 6))):
+                source = sentences[int(rng.integers(len(sentences)))]
+                size = int(rng.integers(1, 5))
+                start = int(rng.integers(max(1, len(source) - size + 1)))
+                pieces.append(" ".join(source[start:start + size]))
+            text = pieces[0]
+            for piece in pieces[1:]:
+                text += _GLUE[int(rng.integers(len(_GLUE)))] + piece
+        elif kind == 1:  # the words of one sentence shuffled
+            text = " ".join(words[int(i)] for i in rng.permutation(len(words)))
+        elif kind == 2:  # a span said again and again
+            size = int(rng.integers(1, 4))
+            start = int(rng.integers(max(1, len(words) - size + 1)))
+            span = " ".join(words[start:start + size])
+            text = " ".join([span] * int(rng.integers(2, 4)) + words[:int(rng.integers(0, 3))])
+        elif kind == 3:  # cut off after a word that cannot end a sentence
+            cuts = [i for i, w in enumerate(words[:-1]) if w in DANGLING and i >= 1]
+            if not cuts:
+                continue
+            text = " ".join(words[:cuts[int(rng.integers(len(cuts)))] + 1])
+        else:  # keywords in a row
+            chosen = [keywords[int(i)] for i in rng.choice(len(keywords), size=int(rng.integers(3, 8)))]
+            text = (", " if rng.random() < 0.5 else " ").join(chosen)
+        made.append(text + (".", "!", "?", "")[int(rng.integers(4))])
+    return made
+
+
+def coherence_examples(appraiser: Appraiser, texts: list[str], seed: int) -> list[tuple[dict[str, float], int]]:
+    """Real sentences (``language``) and as many fragment salads made from them (``salad``)."""
+    lexicon = load_lexicon()
+    function_words = frozenset(lexicon["stopwords"])
+    real = sorted({sentence for text in texts for sentence, _ in appraiser.sentence_cues(text)})
+    rng = np.random.default_rng(seed)
+    tokens = [sentence.rstrip(".!?").split() for sentence in real if sentence.split()]
+    fake = []
+    for text in salads(tokens, list(lexicon["empathy_keywords"]), function_words, len(real), rng):
+        fake.extend(sentence for sentence, _ in appraiser.sentence_cues(text) if len(sentence.split()) >= 2)
+    fake = sorted(set(fake) - set(real))
+    return ([(coherence_features(s, function_words), COHERENCE_CLASSES.index("language")) for s in real]
+            + [(coherence_features(s, function_words), COHERENCE_CLASSES.index("salad")) for s in fake])
+
+
+def train_coherence(seed: int = SEED, l2: float = L2) -> MoveModel:
+    appraiser = Appraiser()
+    texts = ([text for text, _ in corpus_replies()] + [text for text, _ in template_replies(RENDERS, seed)]
+             + user_sentences(seed))
+    return train_move_model(coherence_examples(appraiser, texts, seed), l2=l2, classes=COHERENCE_CLASSES)
+
+
+def train(l2: float = L2, renders: int = RENDERS, seed: int = SEED) -> MoveModel:
+    appraiser = Appraiser()
+    replies = corpus_replies() + template_replies(renders, seed)
+    return train_move_model(sentence_examples(appraiser, replies), l2=l2)
+
+
+def study_accuracy(model: MoveModel) -> tuple[float, float]:
+    """Exact-strategy accuracy and no-move share on the written set's study half."""
+    reader = Appraiser(moves=model)
+    rows = [json.loads(line) for line in WRITTEN.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [row for row in rows if row["split"] == "study"]
+    readings = [reader.appraise(row["reply"], DialogueContext((row["context"],), (), frozenset())).dominant_strategy
+                for row in rows]
+    right = [r is not None and STRATEGIES[r] == row["strategy"] for r, row in zip(readings, rows)]
+    return float(np.mean(right)), float(np.mean([r is None for r in readings]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="retrain and compare with the shipped weights")
+    parser.add_argument("--select", action="store_true", help="score a grid of settings on the study half")
+    args = parser.parse_args()
+    if args.select:
+        for l2 in (0.1, 0.3, 1.0, 3.0, 10.0):
+            for renders in (0, 30, 60):
+                accuracy, none = study_accuracy(train(l2, renders))
+                print(f"l2={l2:<5} renders={renders:<3} study accuracy {100 * accuracy:.1f}%  no move {100 * none:.1f}%",
+                      flush=True)
+        return 0
+    model, coherence = train(), train_coherence()
+    if args.check:
+        same = True
+        for name, fresh, shipped in (("move", model, MoveModel.load(SHIPPED)),
+                                     ("coherence", coherence, MoveModel.load(SHIPPED_COHERENCE, COHERENCE_CLASSES))):
+            equal = (np.array_equal(fresh.hashes, shipped.hashes)
+                     and np.allclose(fresh.rows.astype(np.float16), shipped.rows, atol=2e-3)
+                     and np.allclose(fresh.bias, shipped.bias, atol=1e-4))
+            print(f"the shipped {name} model {'matches' if equal else 'differs from'} a retrain")
+            same = same and equal
+        return 0 if same else 1
+    model.save(SHIPPED)
+    coherence.save(SHIPPED_COHERENCE)
+    accuracy, none = study_accuracy(MoveModel.load(SHIPPED))
+    print(f"wrote {SHIPPED.relative_to(ROOT)}: {len(model.hashes)} features; study accuracy {100 * accuracy:.1f}%, "
+          f"no move {100 * none:.1f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
