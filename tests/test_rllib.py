@@ -162,3 +162,20 @@ def test_multi_agent_training_does_not_depend_on_the_hash_seed(cluster):
         assert done.returncode == 0 and lines, done.stderr[-3000:]
         outputs.append(json.loads(lines[-1][len("RESULT "):]))
     assert outputs[0] == outputs[1]
+
+
+def test_readme_rllib_blocks_run_in_order(cluster, tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = [block for block in re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+              if block.startswith("# needs the rllib extra")]
+    assert len(blocks) == 2
+    monkeypatch.chdir(tmp_path)  # the blocks write under runs/
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert (tmp_path / "runs" / "rllib" / "checkpoint" / rllib.FEATURES_FILE).is_file()
+    assert len(namespace["records"]) == 100
+    assert set(namespace["result"]["env_runners"]["module_episode_returns_mean"]) == {"supporter", "seeker"}
