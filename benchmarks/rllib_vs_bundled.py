@@ -25,10 +25,9 @@ import json
 import tempfile
 import time
 
-import numpy as np
 import torch
 from _common import RESULTS, config_record, machine
-from ppo_vs_sb3 import _Tracker, run_bundled
+from ppo_vs_sb3 import _Tracker, run_bundled, summarise_runs, table_rows
 
 from empathy_gym.agents.ppo import PPOConfig, PPOPolicy
 from empathy_gym.evaluation import evaluate
@@ -86,17 +85,7 @@ def main() -> None:
     ray.shutdown()
     elapsed = time.perf_counter() - start
 
-    def mean(agent: str, pick) -> float:
-        values = [pick(run) for run in runs if run["agent"] == agent]
-        return float(np.mean(values)) if values and all(v is not None for v in values) else float("nan")
-
-    summary = {agent: {
-        "seconds_to_threshold": mean(agent, lambda r: r["reached"] and r["reached"]["seconds"]),
-        "steps_to_threshold": mean(agent, lambda r: r["reached"] and r["reached"]["steps"]),
-        "reached": sum(1 for r in runs if r["agent"] == agent and r["reached"]),
-        "final": mean(agent, lambda r: r["final"]["mean_final_emotion"]),
-        "steps_per_second": mean(agent, lambda r: r["steps_per_second"]),
-    } for agent in ("bundled", "rllib")}
+    summary = summarise_runs(runs, ("bundled", "rllib"))
     ratio = summary["rllib"]["seconds_to_threshold"] / summary["bundled"]["seconds_to_threshold"]
     command = (f"python benchmarks/rllib_vs_bundled.py --seeds {' '.join(map(str, args.seeds))} --total-steps "
                f"{args.total_steps} --difficulty {args.difficulty} --threshold {args.threshold:g} --eval-every "
@@ -112,17 +101,8 @@ def main() -> None:
         f"{defaults.learning_rate:g} annealed to 0, hidden layers {defaults.hidden_sizes}, {defaults.n_features} "
         f"text features. RLlib: {args.env_runners} remote env runner(s), learner in the driver.",
         "",
-        "| agent | seed | train s | steps/s | steps to threshold | train s to threshold | final test score |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for run in runs:
-        reached = run["reached"] or {"steps": "not reached", "seconds": "-"}
-        lines.append(f"| {run['agent']} | {run['seed']} | {run['train_seconds']:.0f} | {run['steps_per_second']} "
-                     f"| {reached['steps']} | {reached['seconds']} | {run['final']['mean_final_emotion']:.1f} "
-                     f"+/- {run['final']['ci95']:.1f} |")
-    for agent, s in summary.items():
-        lines.append(f"| **{agent} mean** | | | {s['steps_per_second']:.0f} | {s['steps_to_threshold']:.0f} "
-                     f"({s['reached']}/{len(args.seeds)} reached) | {s['seconds_to_threshold']:.1f} | {s['final']:.1f} |")
+    lines += table_rows(runs, summary, len(args.seeds))
     lines += ["", f"Wall-clock to a test score of {args.threshold:g}, RLlib / bundled: **{ratio:.2f}** "
                   "(above 1: RLlib is slower; nan when a seed never reached it)."]
     table = "\n".join(lines)
