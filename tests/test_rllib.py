@@ -179,3 +179,11 @@ def test_readme_rllib_blocks_run_in_order(cluster, tmp_path, monkeypatch):
     assert (tmp_path / "runs" / "rllib" / "checkpoint" / rllib.FEATURES_FILE).is_file()
     assert len(namespace["records"]) == 100
     assert set(namespace["result"]["env_runners"]["module_episode_returns_mean"]) == {"supporter", "seeker"}
+
+
+def test_importing_the_package_and_its_ray_modules_does_not_import_ray():
+    code = ("import sys, empathy_gym, empathy_gym.sweep, empathy_gym.integrations.rllib, "
+            "empathy_gym.integrations.ray_sweep; print(sorted(m for m in sys.modules if m.split('.')[0] == 'ray'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
