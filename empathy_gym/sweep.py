@@ -29,7 +29,8 @@ The agent is :class:`~empathy_gym.agents.ppo.PPOConfig` with :data:`AGENT_SETTIN
 defaults: the settings the committed sweep was measured with.
 
 Run it as ``empathy-gym sweep`` (``--quick``: 2 seeds, 20k steps, about 8 minutes on 2 idle cores) or
-``python benchmarks/difficulty_sweep.py``. Nothing here tunes the simulator: the rules are fixed
+``python benchmarks/difficulty_sweep.py``; ``--ray [ADDRESS]`` runs the runs as Ray tasks on a local
+Ray or a cluster (:mod:`empathy_gym.integrations.ray_sweep`). Nothing here tunes the simulator: the rules are fixed
 before a sweep runs (DESIGN.md section 7).
 """
 
