@@ -38,10 +38,12 @@ def local_ray(num_cpus: int = 2) -> Iterator[dict[str, str]]:
     env = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
-    # Ray reads RAY_AUTH_MODE into its cached config when it is imported; read it again now.
-    from ray._raylet import Config
+    # Ray reads RAY_AUTH_MODE into its cached config when it is imported, and caches the token once
+    # loaded (an earlier module's cluster had another one): read both again now.
+    from ray._raylet import AuthenticationTokenLoader, Config
 
     Config.initialize("")
+    AuthenticationTokenLoader.instance().reset_cache()
     try:
         context = ray.init(num_cpus=num_cpus, _temp_dir=str(Path(folder) / "ray"), include_dashboard=False,
                            log_to_driver=False)
