@@ -103,9 +103,10 @@ def test_a_policy_refuses_features_it_was_not_trained_on(cluster):
 def test_multi_agent_env_keeps_the_seat_order_and_featurises_every_seat():
     env = rllib.make_multi_agent_env({"env": "support_group_v0", "n_features": 32,
                                       "env_kwargs": {"seeker_policy": None, "n_seekers": 2}})
-    assert env.possible_agents == ["supporter", "seeker_0", "seeker_1"]
+    assert env.seats == ["supporter", "seeker_0", "seeker_1"] and env.possible_agents == [0, 1, 2]
     observations, infos = env.reset(seed=0)
     assert list(observations) == env.possible_agents
+    assert rllib.SeatPolicies(env.seats)(2) == "seeker_1"
     for agent, observation in observations.items():
         assert isinstance(env.observation_spaces[agent], spaces.Box)
         assert env.observation_spaces[agent].contains(observation)
@@ -137,12 +138,12 @@ _HASH_SEED_RUN = textwrap.dedent("""
     from empathy_gym.integrations import rllib
 
     ray.init(address=os.environ["EG_RAY_ADDRESS"], log_to_driver=False)
-    config = rllib.multi_agent_ppo_config("supporter_seeker_v0", env_kwargs={"seeker_reward": "regret"},
-                                          n_features=64, **json.loads(sys.argv[1]))
+    env, env_kwargs, seats = json.loads(sys.argv[3])
+    config = rllib.multi_agent_ppo_config(env, env_kwargs=env_kwargs, n_features=64, **json.loads(sys.argv[1]))
     algo = rllib.build_algorithm(config, storage_path=sys.argv[2])
     result = algo.train()
-    out = {"returns": {seat: result["env_runners"]["module_episode_returns_mean"][seat] for seat in ("supporter", "seeker")}}
-    for seat in ("supporter", "seeker"):
+    out = {"returns": {seat: result["env_runners"]["module_episode_returns_mean"][seat] for seat in seats}}
+    for seat in seats:
         state = algo.get_module(seat).get_state()
         out[seat] = hashlib.sha256(b"".join(np.asarray(state[k]).tobytes() for k in sorted(state))).hexdigest()
     algo.stop()
@@ -151,22 +152,29 @@ _HASH_SEED_RUN = textwrap.dedent("""
 """)
 
 
-def _set_order(hash_seed: str) -> str:
-    code = 'print(list({"supporter", "seeker"}))'
+def _set_order(hash_seed: str, seats: list[str]) -> str:
+    code = f"print(list(set({seats!r})))"
     return subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": hash_seed},
                           capture_output=True, text=True, check=True).stdout
 
 
-def test_multi_agent_training_does_not_depend_on_the_hash_seed(cluster):
-    # Hash seeds under which a set of the two seat names iterates in different orders, as RLlib's
-    # ParallelPettingZooEnv would order the agents.
-    hash_seeds = ("0", "3")
-    assert _set_order(hash_seeds[0]) != _set_order(hash_seeds[1])
+# Per env: its kwargs, its seats, and two hash seeds under which a set of the seat names iterates in
+# different orders (as RLlib's ParallelPettingZooEnv and its multi-agent episodes would order string ids).
+HASH_SEED_CASES = {
+    "supporter_seeker_v0": ({"seeker_reward": "regret"}, ["supporter", "seeker"], ("0", "3")),
+    "support_group_v0": ({"seeker_policy": None, "n_seekers": 2}, ["supporter", "seeker_0", "seeker_1"], ("4", "5")),
+}
+
+
+@pytest.mark.parametrize("env_name", list(HASH_SEED_CASES))
+def test_multi_agent_training_does_not_depend_on_the_hash_seed(cluster, env_name):
+    env_kwargs, seats, hash_seeds = HASH_SEED_CASES[env_name]
+    assert _set_order(hash_seeds[0], seats) != _set_order(hash_seeds[1], seats)
     outputs = []
     for hash_seed in hash_seeds:
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "EG_RAY_ADDRESS": cluster["address"]}
         done = subprocess.run([sys.executable, "-c", _HASH_SEED_RUN, json.dumps(TINY),
-                               os.path.join(cluster["folder"], "results")],
+                               os.path.join(cluster["folder"], "results"), json.dumps([env_name, env_kwargs, seats])],
                               env=env, capture_output=True, text=True, timeout=300)
         lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
         assert done.returncode == 0 and lines, done.stderr[-3000:]

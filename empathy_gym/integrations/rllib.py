@@ -36,10 +36,12 @@ absolute bound on the value loss (``vf_clip_param``, left at RLlib's default) ra
 clip around the old values, Adam keeps torch's default epsilon, and the layers use RLlib's
 default initialisers.
 
-Multi-agent runs are reproducible whatever ``PYTHONHASHSEED`` is: RLlib's own
-``ParallelPettingZooEnv`` orders agents through a ``set`` of their names, whose order changes with
-the hash seed; :class:`MultiAgentEmpathyEnv` keeps the PettingZoo env's ``possible_agents`` order
-everywhere (agents, spaces, observations, policies).
+Multi-agent runs are reproducible whatever ``PYTHONHASHSEED`` is. RLlib's own
+``ParallelPettingZooEnv`` orders agents through a ``set`` of their names, and RLlib's multi-agent
+episodes iterate over sets of agent ids too, so with string ids the order of agents (and of the
+random numbers they draw) changes with the hash seed. ``MultiAgentEmpathyEnv`` therefore names
+the agents by their seat's index in the PettingZoo env's ``possible_agents`` (small integers hash
+to themselves) and keeps that order in every dict; the policies are named after the seats.
 
 Ray and torch are imported only inside the functions that need them (install the extra:
 ``pip install -c constraints-rllib.txt "empathy_gym[rllib]"``, see the README), so this module
@@ -66,7 +68,7 @@ from empathy_gym.wrappers.features import ReplayFeaturiser
 __all__ = [
     "FEATURE_KEYS", "MULTI_AGENT_ENV", "MULTI_AGENT_ENVS", "SINGLE_AGENT_ENV", "MultiAgentEmpathyEnv", "RLlibPolicy",
     "build_algorithm", "load_rllib_policy", "make_env", "make_multi_agent_env", "multi_agent_ppo_config",
-    "ppo_config", "register", "save_checkpoint",
+    "ppo_config", "register", "save_checkpoint", "SeatPolicies",
 ]
 
 #: The names the creators are registered under with ``ray.tune.registry.register_env``.
@@ -157,8 +159,11 @@ class _MultiAgentEmpathyEnv:
 
     Every learnable seat's raw observation goes through :func:`empathy_gym.agents.ppo.featurise`
     on its own (around a stand-in env that replays it, so the seat's own action history counts).
-    Agents keep the PettingZoo env's ``possible_agents`` order in every dict returned, whatever the
-    hash seed. Every agent ends at once in these envs (``__all__``).
+    The agent ids are the seats' positions in the PettingZoo env's ``possible_agents`` (``0`` is
+    ``seats[0]``, ...): RLlib's multi-agent episodes iterate over ``set`` objects of agent ids,
+    whose order follows ``PYTHONHASHSEED`` for strings but not for small integers, so integer ids
+    make sampling, and with it training, the same under every hash seed. :class:`SeatPolicies`
+    maps each id to its seat's policy. Every agent ends at once in these envs (``__all__``).
     """
 
     def __init__(self, parallel_env: Any, features: Any) -> None:
@@ -167,51 +172,66 @@ class _MultiAgentEmpathyEnv:
 
         self.par_env = parallel_env
         self.features = features
-        self.possible_agents = list(parallel_env.possible_agents)
+        self.seats: list[str] = list(parallel_env.possible_agents)
+        self._index = {seat: index for index, seat in enumerate(self.seats)}
+        self.possible_agents = list(range(len(self.seats)))
         self.agents = list(self.possible_agents)
         self._build = lambda replay: featurise(replay, features)
         self._featurisers = self._new_featurisers()
-        self.observation_spaces = {agent: self._featurisers[agent].observation_space for agent in self.possible_agents}
-        self.action_spaces = {agent: parallel_env.action_space(agent) for agent in self.possible_agents}
+        self.observation_spaces = {index: self._featurisers[index].observation_space for index in self.possible_agents}
+        self.action_spaces = {index: parallel_env.action_space(seat) for index, seat in enumerate(self.seats)}
         self.observation_space = spaces.Dict(self.observation_spaces)
         self.action_space = spaces.Dict(self.action_spaces)
 
-    def _new_featurisers(self) -> dict[str, ReplayFeaturiser]:
-        return {agent: ReplayFeaturiser(self.par_env.observation_space(agent), self.par_env.action_space(agent),
-                                        self._build) for agent in self.possible_agents}
+    def _new_featurisers(self) -> dict[int, ReplayFeaturiser]:
+        return {index: ReplayFeaturiser(self.par_env.observation_space(seat), self.par_env.action_space(seat),
+                                        self._build) for index, seat in enumerate(self.seats)}
 
-    def _featurise(self, observations: Mapping[str, Any]) -> dict[str, Any]:
-        return {agent: self._featurisers[agent](observations[agent]) for agent in self.possible_agents
-                if agent in observations}
+    def _by_index(self, per_seat: Mapping[str, Any]) -> dict[int, Any]:
+        """A per-seat dict of the PettingZoo env as a dict keyed by seat index, in seat order."""
+        return {index: per_seat[seat] for index, seat in enumerate(self.seats) if seat in per_seat}
+
+    def _featurise(self, observations: Mapping[str, Any]) -> dict[int, Any]:
+        return {index: self._featurisers[index](observation) for index, observation in self._by_index(observations).items()}
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         observations, infos = self.par_env.reset(seed=seed, options=options)
         self._featurisers = self._new_featurisers()
-        self.agents = list(self.par_env.agents)
-        return self._featurise(observations), {agent: infos[agent] for agent in self.agents if agent in infos}
+        self.agents = [self._index[seat] for seat in self.par_env.agents]
+        return self._featurise(observations), self._by_index(infos)
 
-    def step(self, action_dict: Mapping[str, Any]):
-        missing = [agent for agent in self.agents if agent not in action_dict]
+    def step(self, action_dict: Mapping[int, Any]):
+        missing = [index for index in self.agents if index not in action_dict]
         if missing:
-            raise ValueError(f"actions missing for agent(s) {missing}; live agents: {self.agents}")
-        actions = {agent: _plain(action_dict[agent]) for agent in self.agents}
-        for agent, action in actions.items():
-            self._featurisers[agent].record(action)
+            raise ValueError(f"actions missing for agent(s) {missing}; live agents: {self.agents} "
+                             f"(seats {[self.seats[index] for index in self.agents]})")
+        actions = {self.seats[index]: _plain(action_dict[index]) for index in self.agents}
+        for index in self.agents:
+            self._featurisers[index].record(actions[self.seats[index]])
         observations, rewards, terminations, truncations, infos = self.par_env.step(actions)
-        order = [agent for agent in self.possible_agents if agent in observations]
-        self.agents = list(self.par_env.agents)
-        terminateds = {agent: bool(terminations[agent]) for agent in order}
-        truncateds = {agent: bool(truncations[agent]) for agent in order}
-        terminateds["__all__"] = all(terminateds[agent] for agent in order)
+        self.agents = [self._index[seat] for seat in self.par_env.agents]
+        terminateds = self._by_index({seat: bool(done) for seat, done in terminations.items()})
+        truncateds = self._by_index({seat: bool(done) for seat, done in truncations.items()})
+        terminateds["__all__"] = all(terminateds.values())
         truncateds["__all__"] = not self.agents and not terminateds["__all__"]
-        return (self._featurise(observations), {agent: float(rewards[agent]) for agent in order}, terminateds,
-                truncateds, {agent: infos[agent] for agent in order if agent in infos})
+        return (self._featurise(observations), self._by_index({seat: float(r) for seat, r in rewards.items()}),
+                terminateds, truncateds, self._by_index(infos))
 
     def render(self) -> str | None:
         return self.par_env.render()
 
     def close(self) -> None:
         self.par_env.close()
+
+
+class SeatPolicies:
+    """The policy mapping of :func:`multi_agent_ppo_config`: agent id (seat index) -> the seat's policy, named as the seat."""
+
+    def __init__(self, seats: list[str]) -> None:
+        self.seats = list(seats)
+
+    def __call__(self, agent_id: int, episode: Any = None, **kwargs: Any) -> str:
+        return self.seats[agent_id]
 
 
 @functools.cache
@@ -317,11 +337,6 @@ def ppo_config(env_id: str = "EmpathyGym/SupportStrategy-v0", *, env_kwargs: Map
     return _tuned(RLlibPPOConfig(), agent, num_env_runners=num_env_runners, env=SINGLE_AGENT_ENV, env_config=env_config)
 
 
-def seat_policy(agent_id: str, episode: Any = None, **kwargs: Any) -> str:
-    """The policy mapping of :func:`multi_agent_ppo_config`: every seat has its own policy, named as the seat."""
-    return agent_id
-
-
 def multi_agent_ppo_config(env: str = "supporter_seeker_v0", *, env_kwargs: Mapping[str, Any] | None = None,
                            num_env_runners: int = 0, agent: Any = None, **overrides: Any) -> Any:
     """An RLlib multi-agent PPO config: one policy per learnable seat of ``env`` (see :func:`ppo_config`).
@@ -337,12 +352,12 @@ def multi_agent_ppo_config(env: str = "supporter_seeker_v0", *, env_kwargs: Mapp
     agent = _agent_config(agent, overrides)
     env_config = {"env": env, "env_kwargs": dict(env_kwargs or {}), **_features_of(agent)}
     probe = make_multi_agent_env(env_config)
-    seats = list(probe.possible_agents)
+    seats = list(probe.seats)
     probe.close()
     config = _tuned(RLlibPPOConfig(), agent, num_env_runners=num_env_runners, env=MULTI_AGENT_ENV,
                     env_config=env_config)
     # A list keeps the seats in the env's order (a set would order them by the hash seed).
-    return config.multi_agent(policies=seats, policy_mapping_fn=seat_policy,
+    return config.multi_agent(policies=seats, policy_mapping_fn=SeatPolicies(seats),
                               policies_to_train=seats)
 
 
