@@ -1,6 +1,7 @@
 """empathy_gym: simulated human users as Gymnasium environments for training empathetic dialogue agents.
 
-Importing the package registers the ``EmpathyGym/`` ids with Gymnasium::
+Importing the package registers the ``EmpathyGym/`` ids with Gymnasium (and, when PettingZoo is
+installed, the multi-agent ids with PettingZoo's registry)::
 
     import gymnasium as gym
     import empathy_gym
@@ -8,6 +9,7 @@ Importing the package registers the ``EmpathyGym/`` ids with Gymnasium::
     env = gym.make("EmpathyGym/Support-v0", difficulty="challenging")
 """
 
+from empathy_gym.envs.pettingzoo_ids import register_pettingzoo_ids
 from empathy_gym.envs import EmpathyEnv, EmpathyStrategyEnv, EpisodeEndedError, env_ids, register_environments
 from empathy_gym.model.difficulty import PRESETS, Difficulty, make_difficulty
 from empathy_gym.profiles import Profile, ProfileError, load_profiles
@@ -32,3 +34,4 @@ __all__ = [
 ]
 
 register_environments()
+register_pettingzoo_ids()

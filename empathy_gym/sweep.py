@@ -22,8 +22,10 @@ Conditions (:func:`conditions`):
 Every run is written to ``<out>/runs/<condition>-seed<seed>.json`` as soon as it ends, and a rerun
 skips the runs already there, so an interrupted sweep resumes. :func:`aggregate` combines the runs
 (mean over seeds with a t-based 95% confidence interval per condition and evaluation cell), and
-:func:`write_report` writes ``sweep.json``, ``sweep.md``, ``score_vs_difficulty.png`` and
-``entropy.png`` (matplotlib, the ``sweep`` extra).
+:func:`write_report` writes ``sweep.json``, ``sweep.md`` (with the paired differences from
+``normal``, :func:`paired_differences`), ``score_vs_difficulty.png`` (those differences with their
+CIs), ``scores.png`` and ``entropy.png`` (matplotlib, the ``sweep`` extra). The t quantiles come
+from scipy (:func:`empathy_gym.evaluation.t95`).
 
 The agent is :class:`~empathy_gym.agents.ppo.PPOConfig` with :data:`AGENT_SETTINGS` on top of its
 defaults: the settings the committed sweep was measured with.
@@ -53,7 +55,8 @@ from typing import Any
 import numpy as np
 
 from empathy_gym._machine import machine
-from empathy_gym.evaluation import EVAL_SETTINGS, EVAL_SPLITS, Z_95, evaluate_suite
+from empathy_gym._progress import progress_bar
+from empathy_gym.evaluation import EVAL_SETTINGS, EVAL_SPLITS, evaluate_suite, t95, table
 from empathy_gym.model.difficulty import PRESETS
 
 ENV_ID = "EmpathyGym/SupportStrategy-v0"
@@ -71,17 +74,7 @@ AGENT_SETTINGS: dict[str, Any] = {"hidden_sizes": (64, 64), "text_memory": True}
 FULL = {"seeds": (1, 2, 3, 4, 5), "total_steps": 100_000, "eval_seeds": (0,)}
 QUICK = {"seeds": (1, 2), "total_steps": 20_000, "eval_seeds": (0,)}
 
-# Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom (the normal beyond).
-_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
-        2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
-        2.045, 2.042)
-
-
-def t95(df: int) -> float:
-    """The two-sided 95% quantile of Student's t with ``df`` degrees of freedom."""
-    if df < 1:
-        return math.nan
-    return _T95[df - 1] if df <= len(_T95) else Z_95
+__all__ = ["t95"]  # re-exported: the t quantile of the intervals over seeds (scipy)
 
 
 @dataclass(frozen=True)
@@ -191,32 +184,29 @@ def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: 
                 todo.append((condition, seed))
     progress(f"{len(records)} run(s) already done, {len(todo)} to go ({len(chosen)} conditions x {len(seeds)} seeds, "
              f"{total_steps} steps each, {workers} worker(s))")
-    start = time.perf_counter()
-    if ray_address is not None:
-        from empathy_gym.integrations.ray_sweep import run_on_ray
+    with progress_bar(len(todo), desc="sweep", unit="run", disable=not todo) as bar:
+        if ray_address is not None:
+            from empathy_gym.integrations.ray_sweep import run_on_ray
 
-        for done, record in enumerate(run_on_ray(todo, total_steps, tuple(eval_seeds), address=ray_address), 1):
-            records[(record["condition"], record["seed"])] = write_record(out_dir, record)
-            progress(_progress_line(done, len(todo), record["condition"], record["seed"], start))
-    elif workers <= 1:
-        for done, (condition, seed) in enumerate(todo, 1):
-            records[(condition.name, seed)] = run_one(condition, seed, total_steps, eval_seeds, out_dir)
-            progress(_progress_line(done, len(todo), condition.name, seed, start))
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(run_one, condition, seed, total_steps, tuple(eval_seeds), str(out_dir)):
-                       (condition, seed) for condition, seed in todo}
-            for done, future in enumerate(as_completed(futures), 1):
-                condition, seed = futures[future]
-                records[(condition.name, seed)] = future.result()
-                progress(_progress_line(done, len(todo), condition.name, seed, start))
+            for record in run_on_ray(todo, total_steps, tuple(eval_seeds), address=ray_address):
+                records[(record["condition"], record["seed"])] = write_record(out_dir, record)
+                bar.set_postfix_str(f"{record['condition']} seed {record['seed']} done", refresh=False)
+                bar.update()
+        elif workers <= 1:
+            for condition, seed in todo:
+                records[(condition.name, seed)] = run_one(condition, seed, total_steps, eval_seeds, out_dir)
+                bar.set_postfix_str(f"{condition.name} seed {seed} done", refresh=False)
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+                futures = {pool.submit(run_one, condition, seed, total_steps, tuple(eval_seeds), str(out_dir)):
+                           (condition, seed) for condition, seed in todo}
+                for future in as_completed(futures):
+                    condition, seed = futures[future]
+                    records[(condition.name, seed)] = future.result()
+                    bar.set_postfix_str(f"{condition.name} seed {seed} done", refresh=False)
+                    bar.update()
     return [records[(c.name, seed)] for c in chosen for seed in seeds]
-
-
-def _progress_line(done: int, total: int, name: str, seed: int, start: float) -> str:
-    elapsed = time.perf_counter() - start
-    eta = elapsed / done * (total - done)
-    return f"[{done:>3}/{total}] {name} seed {seed} done; {elapsed / 60:.1f} min elapsed, ~{eta / 60:.1f} min left"
 
 
 def reference_scores(eval_seeds: Sequence[int]) -> dict[str, dict[str, float]]:
@@ -265,87 +255,159 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _fmt(cell: dict[str, Any]) -> str:
-    return f"{cell['mean']:.1f} +/- {cell['ci95']:.1f}" if not math.isnan(cell["ci95"]) else f"{cell['mean']:.1f}"
+def _fmt(mean: float, half: float) -> str:
+    return f"{mean:.1f} +/- {half:.1f}" if not math.isnan(half) else f"{mean:.1f}"
+
+
+def paired_differences(summary: dict[str, Any], baseline: str = "level=0.50") -> dict[str, dict[str, dict[str, float]]]:
+    """Per condition and cell: the mean over shared training seeds of (condition - ``baseline``) and its t 95% CI.
+
+    Pairing by seed removes what two agents trained with the same seed share, so these intervals
+    are the ones that say whether a condition differs from ``normal`` (the README's comparisons).
+    """
+    if baseline not in summary:
+        return {}
+    base = summary[baseline]
+    out = {}
+    for name, row in summary.items():
+        if name == baseline:
+            continue
+        shared = [seed for seed in row["seeds"] if seed in base["seeds"]]
+        cells = {}
+        for cell in row["cells"]:
+            ours = dict(zip(row["seeds"], row["cells"][cell]["per_seed"]))
+            theirs = dict(zip(base["seeds"], base["cells"][cell]["per_seed"]))
+            differences = np.array([ours[seed] - theirs[seed] for seed in shared])
+            half = (t95(len(differences) - 1) * differences.std(ddof=1) / math.sqrt(len(differences))
+                    if len(differences) > 1 else math.nan)
+            cells[cell] = {"mean": float(differences.mean()) if len(differences) else math.nan, "ci95": float(half),
+                           "seeds": len(differences)}
+        out[name] = cells
+    return out
 
 
 def markdown(summary: dict[str, Any], references: dict[str, dict[str, float]], meta: dict[str, Any]) -> str:
-    """The results table: mean final emotion (95% CI over seeds) per condition and evaluation cell."""
+    """The results tables: scores per condition (t 95% CI over seeds), paired differences from normal, rates."""
     cells = list(next(iter(summary.values()))["cells"])
+    scores = [[name, *(_fmt(row["cells"][c]["mean"], row["cells"][c]["ci95"]) for c in cells),
+               f"{row['cells'][cells[0]]['entropy']:.2f}", f"{row['train_seconds']:.0f}"]
+              for name, row in summary.items()]
+    scores += [[f"*{name} (reference)*", *(f"{values[c]:.1f}" for c in cells), "", ""]
+               for name, values in references.items()]
+    differences = paired_differences(summary)
+    paired = [[name, *(f"{row[c]['mean']:+.1f} +/- {row[c]['ci95']:.1f}" if not math.isnan(row[c]["ci95"])
+                       else f"{row[c]['mean']:+.1f}" for c in cells)] for name, row in differences.items()]
+    rates = [[name, *(f"{100 * row['cells'][c]['success_rate']:.0f} / {100 * row['cells'][c]['failure_rate']:.0f}"
+                      for c in cells)] for name, row in summary.items()]
     lines = [f"Difficulty sweep: bundled PPO on `{ENV_ID}`, {meta['total_steps']} steps per run, seeds "
              f"{meta['seeds']}, evaluated greedily on every profile of each split (evaluation seeds "
              f"{meta['eval_seeds']}). Cells: mean final emotion 0..100, mean over training seeds +/- the t-based "
-             "95% CI; entropy = the policy's mean action entropy (nats) on test/normal.", "",
-             "| condition | " + " | ".join(cells) + " | entropy | train s/run |",
-             "| --- |" + " ---: |" * (len(cells) + 2)]
-    for name, row in summary.items():
-        lines.append(f"| {name} | " + " | ".join(_fmt(row["cells"][cell]) for cell in cells)
-                     + f" | {row['cells'][cells[0]]['entropy']:.2f} | {row['train_seconds']:.0f} |")
-    for name, scores in references.items():
-        lines.append(f"| *{name} (reference)* | " + " | ".join(f"{scores[cell]:.1f}" for cell in cells) + " | | |")
-    lines += ["", "Success / failure rates (%, mean over seeds):", "",
-              "| condition | " + " | ".join(cells) + " |", "| --- |" + " ---: |" * len(cells)]
-    for name, row in summary.items():
-        lines.append(f"| {name} | " + " | ".join(
-            f"{100 * row['cells'][c]['success_rate']:.0f} / {100 * row['cells'][c]['failure_rate']:.0f}"
-            for c in cells) + " |")
+             "95% CI over seeds; entropy = the policy's mean action entropy (nats) on test/normal.", "",
+             table(["condition", *cells, "entropy", "train s/run"], scores)]
+    if paired:
+        lines += ["", "Paired differences from `level=0.50` (`normal`): the mean over the shared training seeds of "
+                  "(condition - normal) +/- its t-based 95% CI; an interval that excludes 0 is a difference the "
+                  "seeds agree on:", "", table(["condition", *cells], paired)]
+    lines += ["", "Success / failure rates (%, mean over seeds):", "", table(["condition", *cells], rates)]
     return "\n".join(lines)
 
 
+#: One colour per group of conditions, in the plots.
+GROUP_COLOURS = {"level": "C0", "strictness": "C1", "reticence": "C2", "fidelity": "C3", "curriculum": "C4"}
+
+
 def plot(summary: dict[str, Any], references: dict[str, dict[str, float]], out_dir: Path) -> list[Path]:
-    """``score_vs_difficulty.png`` (one panel per evaluation cell) and ``entropy.png``."""
+    """``score_vs_difficulty.png`` (paired differences from normal), ``scores.png`` and ``entropy.png``.
+
+    * ``score_vs_difficulty.png``, the figure the README's text is about: per evaluation cell, each
+      condition's paired difference from ``normal`` with its t 95% CI, on a scale of a few points,
+      and the zero line: an interval clear of zero is an effect.
+    * ``scores.png``: the mean score against training difficulty per group, each panel on its own
+      scale (the reference policies, 10 to 90 points apart, are in ``sweep.md``, not here).
+    * ``entropy.png``: the entropy curves, one colour per group and one line style per condition.
+    """
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.lines import Line2D
     except ImportError as error:
         raise ImportError('the sweep plots need matplotlib: pip install "empathy_gym[sweep]"') from error
+    del references  # in sweep.md: on these axes they would squash the effects into flat lines
     cells = list(next(iter(summary.values()))["cells"])
-    groups = ["level", *SINGLE_AXES]
+    columns = min(2, len(cells))
+    rows_of_panels = math.ceil(len(cells) / columns)
+    group_handles = [Line2D([], [], color=colour, marker="o", linestyle="", label=group)
+                     for group, colour in GROUP_COLOURS.items() if any(r["group"] == group for r in summary.values())]
+
+    differences = paired_differences(summary)
+    names = list(differences)
+    figure, axes = plt.subplots(rows_of_panels, columns, figsize=(5.2 * columns, 0.32 * len(names) * rows_of_panels + 1.8),
+                                sharey=True, squeeze=False)
+    for axis, cell in zip(axes.flat, cells):
+        for position, name in enumerate(names):
+            value = differences[name][cell]
+            axis.errorbar(value["mean"], position, xerr=np.nan_to_num(value["ci95"]), marker="o", capsize=3,
+                          color=GROUP_COLOURS.get(summary[name]["group"], "black"))
+        axis.axvline(0.0, color="black", linewidth=0.8)
+        axis.set_title(f"evaluated on {cell}", fontsize=10)
+        axis.set_xlabel("difference from normal-trained agents (points, t 95% CI)", fontsize=8)
+        axis.grid(axis="x", alpha=0.3)
+        axis.set_yticks(range(len(names)), names, fontsize=8)
+        axis.invert_yaxis()
+    for axis in list(axes.flat)[len(cells):]:
+        axis.set_visible(False)
+    figure.suptitle("Mean final emotion: each training condition minus training at normal, paired by seed")
+    figure.legend(handles=group_handles, loc="lower center", ncol=len(group_handles), fontsize=8, frameon=False)
+    figure.tight_layout(rect=(0, 0.05, 1, 0.95))
+    difference_path = out_dir / "score_vs_difficulty.png"
+    figure.savefig(difference_path, dpi=110)
+    plt.close(figure)
+
     normal = summary.get("level=0.50")
-    figure, axes = plt.subplots(1, len(cells), figsize=(4.2 * len(cells), 4), sharey=True, squeeze=False)
-    for axis, cell in zip(axes[0], cells):
-        for group in groups:
+    figure, axes = plt.subplots(rows_of_panels, columns, figsize=(5.2 * columns, 3.6 * rows_of_panels), squeeze=False)
+    for axis, cell in zip(axes.flat, cells):
+        for group in ("level", *SINGLE_AXES):
             points = [(row["x"], row["cells"][cell]) for row in summary.values() if row["group"] == group]
-            if group != "level" and normal is not None:
+            if group != "level" and normal is not None and points:
                 points.append((axis_position(group, getattr(PRESETS["normal"], group)), normal["cells"][cell]))
             if not points:
                 continue
             points.sort(key=lambda point: point[0])
-            xs = [x for x, _ in points]
-            axis.errorbar(xs, [c["mean"] for _, c in points], yerr=[np.nan_to_num(c["ci95"]) for _, c in points],
-                          marker="o", capsize=3, label=group if group != "level" else "level (all axes)")
-        for index, (name, row) in enumerate(r for r in summary.items() if r[1]["group"] == "curriculum"):
-            axis.axhline(row["cells"][cell]["mean"], linestyle="--", color=f"C{len(groups) + index}", label=name)
-        for name, scores in references.items():
-            axis.axhline(scores[cell], linestyle=":", color="grey", linewidth=0.8)
-            axis.annotate(name, (1.0, scores[cell]), fontsize=7, color="grey", ha="right", va="bottom")
-        axis.set_title(f"evaluated on {cell}")
-        axis.set_xlabel("training difficulty (0 = simple's value, 1 = challenging's)")
+            axis.errorbar([x for x, _ in points], [c["mean"] for _, c in points],
+                          yerr=[np.nan_to_num(c["ci95"]) for _, c in points], marker="o", capsize=3,
+                          color=GROUP_COLOURS[group])
+        axis.set_title(f"evaluated on {cell}", fontsize=10)
+        axis.set_xlabel("training difficulty (0 = simple's value, 1 = challenging's)", fontsize=8)
+        axis.set_ylabel("mean final emotion (t 95% CI over seeds)", fontsize=8)
         axis.grid(alpha=0.3)
-    axes[0][0].set_ylabel("mean final emotion (95% CI over seeds)")
-    axes[0][-1].legend(fontsize=7, loc="lower left")
-    figure.tight_layout()
-    score_path = out_dir / "score_vs_difficulty.png"
+    for axis in list(axes.flat)[len(cells):]:
+        axis.set_visible(False)
+    figure.legend(handles=[h for h in group_handles if h.get_label() != "curriculum"], loc="lower center",
+                  ncol=4, fontsize=8, frameon=False)
+    figure.tight_layout(rect=(0, 0.05, 1, 1))
+    score_path = out_dir / "scores.png"
     figure.savefig(score_path, dpi=110)
     plt.close(figure)
 
-    figure, axis = plt.subplots(figsize=(7, 4.5))
+    figure, axis = plt.subplots(figsize=(8, 5))
+    styles = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)))
+    members: dict[str, int] = {}
     for name, row in summary.items():
-        curve = row["curve"]
-        style = "--" if row["group"] == "curriculum" else "-"
-        axis.plot(curve["global_step"], curve["entropy"], style, label=name, linewidth=1)
+        index = members[row["group"]] = members.get(row["group"], -1) + 1
+        axis.plot(row["curve"]["global_step"], row["curve"]["entropy"], linestyle=styles[index % len(styles)],
+                  color=GROUP_COLOURS.get(row["group"], "black"), label=name, linewidth=1.2)
     axis.set_xlabel("environment steps")
     axis.set_ylabel("policy entropy (nats, mean over seeds)")
     axis.set_title("Policy entropy during training, per condition")
     axis.grid(alpha=0.3)
-    axis.legend(fontsize=6, ncol=2)
+    axis.legend(fontsize=7, ncol=1, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     figure.tight_layout()
     entropy_path = out_dir / "entropy.png"
     figure.savefig(entropy_path, dpi=110)
     plt.close(figure)
-    return [score_path, entropy_path]
+    return [difference_path, score_path, entropy_path]
 
 
 def write_report(out_dir: str | os.PathLike, records: Sequence[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Path]:
@@ -362,24 +424,41 @@ def write_report(out_dir: str | os.PathLike, records: Sequence[dict[str, Any]], 
                        f"({meta['run_minutes'] / meta['workers']:.0f} min with {meta['workers']} parallel workers).\n",
                        encoding="utf-8")
     paths = plot(summary, references, out_dir)
-    return {"json": json_path, "markdown": md_path, "score_plot": paths[0], "entropy_plot": paths[1]}
+    return {"json": json_path, "markdown": md_path, "difference_plot": paths[0], "score_plot": paths[1],
+            "entropy_plot": paths[2]}
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    from empathy_gym._arguments import non_negative_int, positive_int
+
     parser = parser or argparse.ArgumentParser(prog="difficulty_sweep", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help=f"{len(QUICK['seeds'])} seeds x {QUICK['total_steps']} steps (about 8 min on 2 idle cores) "
                              f"instead of {len(FULL['seeds'])} x {FULL['total_steps']}")
-    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="training seeds (overrides the configuration)")
-    parser.add_argument("--total-steps", type=int, default=None, help="steps per run (overrides the configuration)")
-    parser.add_argument("--conditions", nargs="+", default=None,
-                        help="only these conditions or groups (e.g. level curriculum strictness=0.95)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel training processes")
+    parser.add_argument("--seeds", type=non_negative_int, nargs="+", default=None,
+                        help=f"training seeds (default: {' '.join(map(str, FULL['seeds']))}; with --quick "
+                             f"{' '.join(map(str, QUICK['seeds']))})")
+    parser.add_argument("--total-steps", type=positive_int, default=None,
+                        help=f"steps per run (default: {FULL['total_steps']}; with --quick {QUICK['total_steps']})")
+    parser.add_argument("--conditions", nargs="+", default=None, type=_condition,
+                        help="only these conditions or groups, e.g. level curriculum strictness=0.95 (default: all: "
+                             + ", ".join(c.name for c in conditions()) + ")")
+    parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
+                        help="parallel training processes")
     parser.add_argument("--out", default="sweep", help="output folder (runs/ inside it make a rerun resume)")
     parser.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
                         help="run the runs as Ray tasks, one CPU each: alone, on a new local Ray; 'auto' or an "
                              "address (host:port, ray://host:10001) joins a running cluster (needs ray: the ray extra)")
     return parser
+
+
+def _condition(text: str) -> str:
+    """A condition's name or a group's, for ``--conditions``."""
+    every = conditions()
+    names = [c.name for c in every] + list(dict.fromkeys(c.group for c in every))
+    if text not in names:
+        raise argparse.ArgumentTypeError(f"unknown condition {text!r}; allowed: {', '.join(names)}")
+    return text
 
 
 def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
@@ -389,6 +468,9 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
 
 
 def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {args.out!r} is a file; give a folder (it is created if missing)")
     settings = dict(QUICK if args.quick else FULL)
     if args.seeds:
         settings["seeds"] = tuple(args.seeds)

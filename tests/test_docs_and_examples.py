@@ -82,3 +82,15 @@ def test_env_module_docstring_examples_run(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 3 and result.failed == 0, result
+
+
+def test_readme_counts_and_user_kinds_come_from_the_vocabularies_and_the_registry():
+    from empathy_gym.model.user_kinds import user_kinds
+    from empathy_gym.vocabulary import STRATEGIES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"Discrete\((\d+)\)`? strateg", readme)) | set(
+        re.findall(r"strategy \(`Discrete\((\d+)\)`\)", readme)) == {str(len(STRATEGIES))}
+    section = readme.split("## Kinds of simulated user", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.MULTILINE)
+    assert tuple(listed) == user_kinds()

@@ -415,3 +415,11 @@ def test_sanitised_reply_never_exceeds_max_reply_chars():
     env.reset(seed=0)
     info = env.step("\ufb03" * 50)[4]  # each ligature folds into three letters
     assert len(info["reply"]) <= 50
+
+
+@pytest.mark.parametrize("options", [["difficulty"], "difficulty", ("difficulty", "simple")])
+def test_reset_options_that_are_not_a_dict_are_refused_by_name(options):
+    env = gym.make("EmpathyGym/SupportStrategy-v0")
+    with pytest.raises(ValueError, match=r"reset options must be a dict such as \{'difficulty': 'challenging'\}, "
+                                         r"got .*allowed keys: difficulty, profile_id"):
+        env.reset(options=options)

@@ -89,8 +89,10 @@ def test_registered_with_pettingzoo_in_both_forms():
         assert aec.unwrapped.metadata["name"] == name
 
 
-def test_importing_empathy_gym_does_not_import_pettingzoo():
-    code = "import sys, empathy_gym; assert 'pettingzoo' not in sys.modules; print('ok')"
+def test_importing_empathy_gym_registers_with_pettingzoo_but_imports_no_multiagent_module():
+    # PettingZoo's registry costs milliseconds; the multi-agent modules load only when made.
+    code = ("import sys, empathy_gym; assert not [m for m in sys.modules if m.startswith('empathy_gym.envs.multiagent')]; "
+            "print('ok')")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                             env={"PYTHONPATH": str(ROOT), "PATH": ""})
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
@@ -347,6 +349,33 @@ def test_single_seat_view_is_a_gymnasium_env_for_the_one_learnable_seat():
 def test_unknown_reset_options_warn_and_known_ones_apply():
     env = supporter_seeker_v0.parallel_env()
     with pytest.warns(UserWarning, match="unknown reset option"):
-        env.reset(seed=0, options={"options": 1})
+        env.reset(seed=0, options={"dificulty": 1})
     env.reset(seed=0, options={"difficulty": "challenging"})
     assert env.user.difficulty.reticence == 1.0
+
+
+def test_import_empathy_gym_alone_registers_the_pettingzoo_ids():
+    import subprocess
+    import sys
+
+    code = ("import warnings; warnings.simplefilter('error'); import empathy_gym, pettingzoo, sys; "
+            "env = pettingzoo.make('parallel', 'EmpathyGym/supporter_seeker_v0'); "
+            "print('empathy_gym.envs.multiagent' in sys.modules, type(env).__name__)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[1] == "SupporterSeekerEnv"
+
+
+def test_pettingzoo_api_probe_option_is_ignored_without_a_warning_and_typos_still_warn():
+    import warnings
+
+    from pettingzoo.test import parallel_api_test
+
+    from empathy_gym.envs.multiagent import supporter_seeker_v0
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parallel_api_test(supporter_seeker_v0.parallel_env(), num_cycles=20)
+    assert not [w for w in caught if "unknown reset option" in str(w.message)]
+    with pytest.warns(UserWarning, match=r"ignoring unknown reset option\(s\) \['dificulty'\]"):
+        supporter_seeker_v0.parallel_env().reset(seed=0, options={"dificulty": "simple"})

@@ -253,3 +253,57 @@ def test_env_fn_and_initial_agent_continue_training_one_agent_on_any_env_factory
     assert any(not torch.equal(a, b) for a, b in zip(before, agent.parameters()))
     with pytest.raises(ValueError, match="features"):
         train(config, env_fn=lambda: gym.make("CartPole-v1"), initial_agent=Agent(7, 2))
+
+
+class Killed(Exception):
+    """Stands in for SIGKILL: the run stops dead, nothing is saved on the way out."""
+
+
+def test_a_run_killed_after_a_checkpoint_and_resumed_equals_the_uninterrupted_run(tmp_path):
+    whole = train(FOUR, log_dir=tmp_path / "whole", checkpoint_every=2)
+
+    def die_in_update_3(row, agent):
+        if row["update"] == 3:
+            raise Killed
+
+    with pytest.raises(Killed):
+        train(FOUR, log_dir=tmp_path / "cut", checkpoint_every=2, on_update=die_in_update_3)
+    assert load_checkpoint(tmp_path / "cut" / "checkpoint.pt")["update"] == 2  # mid-episode, not a clean boundary
+    resumed = train(FOUR, log_dir=tmp_path / "cut", resume=tmp_path / "cut" / "checkpoint.pt")
+    ours, theirs = resumed["agent"].state_dict(), whole["agent"].state_dict()
+    assert all(torch.equal(ours[key], theirs[key]) for key in theirs)
+    assert _comparable(resumed["history"]) == _comparable(whole["history"])
+    with open(tmp_path / "cut" / "progress.csv", newline="") as a, open(tmp_path / "whole" / "progress.csv", newline="") as b:
+        assert [{k: v for k, v in row.items() if k != "sps"} for row in csv.DictReader(a)] == \
+            [{k: v for k, v in row.items() if k != "sps"} for row in csv.DictReader(b)]
+
+
+def test_resume_may_raise_total_steps_but_not_lower_it(tmp_path):
+    train(FOUR, log_dir=tmp_path)
+    longer = PPOConfig(**{**FOUR.__dict__, "total_steps": FOUR.total_steps + 2 * FOUR.batch_size})
+    extended = train(longer, log_dir=tmp_path, resume=tmp_path / "checkpoint.pt")
+    assert [row["update"] for row in extended["history"]] == [1, 2, 3, 4, 5, 6]
+    shorter = PPOConfig(**{**FOUR.__dict__, "total_steps": FOUR.batch_size})
+    before = (tmp_path / "progress.csv").read_bytes()
+    with pytest.raises(ValueError, match="has already trained 192 steps .* give at least 192"):
+        train(shorter, log_dir=tmp_path, resume=tmp_path / "checkpoint.pt")
+    assert (tmp_path / "progress.csv").read_bytes() == before
+
+
+class _Trap:
+    def __reduce__(self):
+        return (open, (str(TRAP), "w"))
+
+
+TRAP = None
+
+
+def test_checkpoints_load_weights_only_so_a_planted_object_never_runs(tmp_path):
+    global TRAP
+    TRAP = tmp_path / "ran"
+    train(FOUR, log_dir=tmp_path)
+    checkpoint = load_checkpoint(tmp_path / "checkpoint.pt")
+    ppo.torch.save({**checkpoint, "extra": _Trap()}, tmp_path / "planted.pt")
+    with pytest.raises(ValueError, match="not a PPO checkpoint .* no code in it was run"):
+        load_checkpoint(tmp_path / "planted.pt")
+    assert not TRAP.exists()

@@ -115,3 +115,21 @@ def test_merge_infos_equals_adding_them_one_by_one_for_every_kind_of_value():
 def test_merge_infos_refuses_a_key_that_is_a_dict_only_sometimes():
     with pytest.raises(ValueError, match="'k'"):
         merge_infos([(0, {"k": {"x": 1}}), (1, {"k": 2})], 2)
+
+
+@pytest.mark.parametrize("env_id", env_ids())
+def test_async_vector_env_gives_the_sync_observations_for_every_id(env_id):
+    """Gymnasium's shared memory garbles Text ("aaaa..."); the envs' SharedText space carries it intact."""
+    from empathy_gym.model.llm.backends import CallableBackend
+    from llm_fakes import ScriptedModel
+
+    kwargs = {"backend": CallableBackend(ScriptedModel())} if "LLM" in env_id else {}
+    records = {}
+    for mode in ("sync", "async"):
+        envs = gym.make_vec(env_id, num_envs=3, vectorization_mode=mode, **kwargs)
+        try:
+            records[mode] = [(step[0], step[1]) if len(step) == 2 else step[:4] for step in _run(envs, steps=12)]
+        finally:
+            envs.close()
+    assert not records["async"][0][0]["text"][0].startswith("aaaa")
+    _assert_same(records["async"], records["sync"])

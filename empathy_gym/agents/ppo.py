@@ -13,7 +13,8 @@ featurisers, exactly as :mod:`empathy_gym.wrappers.features` documents::
     env = HashedTextFeatures(env, n_features=...)                # this turn's text (memory=True: the episode's too)
     env = FlattenObservation(ScaleToUnit(env))                   # one Box, every entry in [-1, 1]
 
-The module reads top to bottom: configuration (:class:`PPOConfig`), env setup (:func:`make_env`),
+The module reads top to bottom (the configuration, :class:`PPOConfig`, lives in
+:mod:`empathy_gym.agents.config` so the command line can check it without torch): env setup (:func:`make_env`),
 the network (:class:`Agent`), GAE (:func:`compute_gae`), the training loop (:func:`train`:
 rollout, update, logging), and an adapter (:class:`PPOPolicy`) that lets
 :func:`empathy_gym.evaluation.evaluate` play a trained agent on the raw environment.
@@ -51,6 +52,10 @@ Implementation details it follows (Huang et al., "The 37 Implementation Details 
   estimator), clip fraction, explained variance, steps per second, plus the episode outcomes
   (mean return, mean final emotion, success rate = ``reason == "resolved"``, failure rate =
   ``reason == "quit"``).
+* Exact resume: a checkpoint records every action taken; resuming replays them from the run's
+  first reset, which rebuilds the environments exactly, so an interrupted and resumed run equals
+  the uninterrupted one in weights and logged rows. Checkpoints hold only tensors and plain
+  values and are loaded weights-only (``torch.load(weights_only=True)``: no code in a file runs).
 * Deterministic on CPU for a given seed: torch's generator and the envs (``envs.reset(seed=seed)``)
   are seeded, actions are sampled by torch from a seeded generator, minibatches are shuffled by a
   seeded numpy generator, and ``torch.use_deterministic_algorithms(True)`` is on during training.
@@ -82,7 +87,8 @@ except ImportError as error:  # pragma: no cover - exercised only without torch
     ) from error
 
 import empathy_gym  # noqa: F401  (registers the EmpathyGym/ ids)
-from empathy_gym.wrappers.curriculum import SCHEDULERS, Curriculum, Scheduler, make_scheduler
+from empathy_gym.agents.config import PPOConfig
+from empathy_gym.wrappers.curriculum import Curriculum, Scheduler
 from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures, ReplayFeaturiser, ScaleToUnit
 
 #: The columns of the per-update CSV log, in order.
@@ -104,113 +110,6 @@ LOG_COLUMNS: tuple[str, ...] = (
     "failure_rate",
     "curriculum_level",
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Configuration
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PPOConfig:
-    """Every hyperparameter of a run.
-
-    The defaults are CleanRL's except where these short, noisy episodes asked otherwise (chosen on
-    the train profiles at ``normal``, 300k-step runs, before the test-set benchmark): a learning
-    rate of 1e-3 instead of 2.5e-4 (the slower rate left the policy near its initial mixture after
-    200k steps), ``gamma=0.95`` and ``gae_lambda=0.8`` instead of 0.99 and 0.95 (an episode lasts
-    at most 10 turns and each turn's reward is noisy: shorter credit assignment cuts the variance),
-    and rollouts of 256 steps with 8 epochs instead of 128 and 4 (more data per update, used more).
-    Two later changes were chosen on the test-set benchmark itself (training seeds 1 and 2; the
-    ``ood`` profiles were not looked at before choosing, so they are the unbiased check): hidden
-    layers of 256 instead of 64 units (share of the random-to-oracle gap closed on seed 1: 64 units
-    0.75, 128 0.78, 256 0.80, 512 0.80), and no text memory (the summed text of the whole episode
-    lets the policy recognise the 520 training people by their stories: it scored higher on them
-    and lower on new people). ``benchmarks/ppo_gap.py`` records what these defaults reach on the
-    test and the ``ood`` profiles.
-
-    Args:
-        env_id: a strategy environment id, or any Gymnasium id with ``Discrete`` actions and ``Box`` or
-            ``Dict``-of-``Box`` observations (made with its defaults; ``difficulty`` and ``split`` are then unused).
-        difficulty: the env's difficulty (preset name, level, mapping or ``Difficulty``); with a
-            ``curriculum`` other than ``"fixed"`` the curriculum sets it instead.
-        curriculum: ``None`` (train at ``difficulty``) or a scheduler name from
-            :data:`empathy_gym.wrappers.curriculum.SCHEDULERS` (``"fixed"``, ``"ramp"``,
-            ``"adaptive"``, ``"bandit"``, made by ``make_scheduler`` with its documented defaults),
-            shared by all the envs; its state is saved in checkpoints and its level logged.
-        split: which shipped profiles to train on (``"train"``; evaluate on ``"test"``).
-        seed: seeds torch, numpy, action sampling and the envs.
-        num_envs: parallel environments in the ``SyncVectorEnv``.
-        num_steps: steps per environment per rollout (batch = num_envs * num_steps).
-        total_steps: environment steps in the whole run (rounded down to whole updates, at least one).
-        learning_rate: Adam's initial learning rate.
-        anneal_lr: decay the learning rate linearly to 0 over the run.
-        gamma: discount factor.
-        gae_lambda: the lambda of GAE(lambda).
-        num_minibatches: minibatches per epoch.
-        update_epochs: passes over each rollout.
-        norm_adv: normalise the advantages within each minibatch.
-        clip_coef: the surrogate clipping range epsilon.
-        clip_vloss: clip the value loss around the old values (with ``clip_coef``).
-        ent_coef: entropy bonus coefficient.
-        vf_coef: value loss coefficient.
-        max_grad_norm: global gradient-norm clip.
-        target_kl: stop the update's epochs early when approx KL exceeds this (None: never).
-        hidden_sizes: widths of the hidden layers of the actor and of the critic (tanh).
-        n_features: length of the hashed text vector (:class:`HashedTextFeatures`).
-        text_memory: also feed the episode's summed text features (``HashedTextFeatures(memory=True)``).
-        emotion_window: observed emotions kept by :class:`DialogueHistory`.
-        torch_threads: ``torch.set_num_threads`` during training (1: small nets, reproducible).
-    """
-
-    env_id: str = "EmpathyGym/SupportStrategy-v0"
-    difficulty: Any = "normal"
-    curriculum: str | None = None
-    split: str = "train"
-    seed: int = 1
-    num_envs: int = 8
-    num_steps: int = 256
-    total_steps: int = 300_000
-    learning_rate: float = 1e-3
-    anneal_lr: bool = True
-    gamma: float = 0.95
-    gae_lambda: float = 0.8
-    num_minibatches: int = 4
-    update_epochs: int = 8
-    norm_adv: bool = True
-    clip_coef: float = 0.2
-    clip_vloss: bool = True
-    ent_coef: float = 0.01
-    vf_coef: float = 0.5
-    max_grad_norm: float = 0.5
-    target_kl: float | None = None
-    hidden_sizes: tuple[int, ...] = (256, 256)
-    n_features: int = 512
-    text_memory: bool = False
-    emotion_window: int = 4
-    torch_threads: int = 1
-
-    def __post_init__(self) -> None:
-        if self.curriculum is not None and self.curriculum not in SCHEDULERS:
-            raise ValueError(f"unknown curriculum {self.curriculum!r}; allowed: None, {', '.join(SCHEDULERS)}")
-        if self.curriculum is not None and not self.env_id.startswith("EmpathyGym/"):
-            raise ValueError(f"a curriculum needs an EmpathyGym env (difficulty at reset), not {self.env_id!r}")
-
-    def make_scheduler(self) -> Scheduler | None:
-        """A fresh scheduler for this config's ``curriculum`` (None without one)."""
-        if self.curriculum is None:
-            return None
-        return make_scheduler(self.curriculum, total_steps=self.total_steps, difficulty=self.difficulty, seed=self.seed)
-
-    @property
-    def batch_size(self) -> int:
-        return self.num_envs * self.num_steps
-
-    @property
-    def minibatch_size(self) -> int:
-        return self.batch_size // self.num_minibatches
-
-    @property
-    def num_updates(self) -> int:
-        return max(1, self.total_steps // self.batch_size)
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,13 +291,43 @@ def _mean(values: list[float]) -> float:
 
 
 CHECKPOINT_NAME = "checkpoint.pt"
+#: Format 2 adds the record of every action taken (replayed on resume) and the next observation.
+CHECKPOINT_FORMAT = 2
 
 
-def _checkpoint(config, agent, optimizer, sampler, shuffler, update, global_step, history, scheduler) -> dict[str, Any]:
-    """Everything needed to continue a run, copied so later training cannot change it."""
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`train`: the last completed update was saved to ``checkpoint`` (None without a log dir)."""
+
+    def __init__(self, update: int, checkpoint: Path | None) -> None:
+        where = f"saved update {update} to {checkpoint}" if checkpoint is not None else "nothing saved (no log_dir)"
+        super().__init__(f"training interrupted: {where}")
+        self.update, self.checkpoint = update, checkpoint
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with numpy scalars and arrays as Python numbers and lists, so weights-only loading reads it."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(item) for item in value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _checkpoint(config, agent, optimizer, sampler, shuffler, update, global_step, history, scheduler,
+                schedule_steps, actions, next_obs) -> dict[str, Any]:
+    """Everything needed to continue a run exactly, copied so later training cannot change it.
+
+    Only tensors and plain Python values, so :func:`load_checkpoint` reads it weights-only. The
+    environments' state is not stored: ``actions`` (every action since the start) is replayed on
+    resume, which rebuilds it exactly; ``next_obs`` checks that the replay arrived where the run was.
+    """
     return {
-        "format": 1,
-        "config": asdict(config),
+        "format": CHECKPOINT_FORMAT,
+        "config": _plain(asdict(config)),
         "update": update,
         "global_step": global_step,
         "history": [dict(row) for row in history],
@@ -406,8 +335,11 @@ def _checkpoint(config, agent, optimizer, sampler, shuffler, update, global_step
         "optimizer": copy.deepcopy(optimizer.state_dict()),
         "torch_rng": torch.get_rng_state(),
         "sampler": sampler.get_state(),
-        "shuffler": copy.deepcopy(shuffler.bit_generator.state),
-        "scheduler": copy.deepcopy(scheduler.state_dict()) if scheduler is not None else None,
+        "shuffler": _plain(shuffler.bit_generator.state),
+        "scheduler": _plain(scheduler.state_dict()) if scheduler is not None else None,
+        "schedule_total_steps": schedule_steps,
+        "actions": actions[: update * config.num_steps].clone(),
+        "next_obs": next_obs.clone(),
     }
 
 
@@ -420,28 +352,85 @@ def save_checkpoint(checkpoint: dict[str, Any], path: str | Path) -> None:
 
 
 def load_checkpoint(path: str | Path, config: PPOConfig | None = None) -> dict[str, Any]:
-    """Read a checkpoint; with ``config``, refuse one written by a run with other settings."""
-    checkpoint = torch.load(Path(path), map_location="cpu", weights_only=False)
+    """Read a checkpoint weights-only (no code in the file runs); with ``config``, check it can be resumed.
+
+    Raises ``ValueError`` naming the file when it is missing or not a checkpoint written by
+    :func:`train`, and (with ``config``) when :func:`check_resumable` refuses it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no checkpoint at {str(path)!r}: give the checkpoint.pt of a run (in its log dir)")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # zip, pickle and weights-only refusals all mean one thing here
+        raise ValueError(f"{str(path)!r} is not a PPO checkpoint written by empathy-gym train (not a torch file "
+                         "that loads weights-only; no code in it was run)") from None
+    if not isinstance(checkpoint, dict) or not {"config", "agent", "update"} <= set(checkpoint):
+        raise ValueError(f"{str(path)!r} is not a PPO checkpoint written by empathy-gym train (keys missing)")
     if config is not None:
-        expected = asdict(config)
-        saved = checkpoint["config"]
-        different = sorted(k for k in expected if saved.get(k) != expected[k])
-        if different:
-            changes = ", ".join(f"{k}: {saved.get(k)!r} there, {expected[k]!r} here" for k in different)
-            raise ValueError(f"checkpoint {path} was written with other settings ({changes})")
+        check_resumable(checkpoint, config, path)
     return checkpoint
+
+
+def check_resumable(checkpoint: dict[str, Any], config: PPOConfig, path: str | Path = "checkpoint") -> None:
+    """Refuse to continue ``checkpoint`` with ``config`` unless only ``total_steps`` differs, and not downwards."""
+    if checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{str(path)!r} was written by an older empathy_gym (checkpoint format "
+                         f"{checkpoint.get('format')!r}, this one writes {CHECKPOINT_FORMAT}): it cannot be resumed "
+                         "exactly; start a new run (play and evaluate still load it)")
+    expected, saved = _plain(asdict(config)), checkpoint["config"]
+    different = sorted(key for key in expected if key != "total_steps" and saved.get(key) != expected[key])
+    if different:
+        changes = ", ".join(f"{key}: {saved.get(key)!r} there, {expected[key]!r} here" for key in different)
+        raise ValueError(f"checkpoint {path} was written with other settings ({changes}); only total_steps may "
+                         "change on resume")
+    if config.num_updates < checkpoint["update"]:
+        raise ValueError(f"checkpoint {path} has already trained {checkpoint['global_step']} steps "
+                         f"({checkpoint['update']} updates); total_steps {config.total_steps} is fewer: give at "
+                         f"least {checkpoint['global_step']}")
+
+
+def config_from_checkpoint(checkpoint: dict[str, Any]) -> PPOConfig:
+    """The :class:`PPOConfig` a checkpoint was written with."""
+    saved = dict(checkpoint["config"])
+    saved["hidden_sizes"] = tuple(saved["hidden_sizes"])
+    return PPOConfig(**saved)
 
 
 def load_agent(path: str | Path) -> tuple[Agent, PPOConfig]:
     """The trained agent and its config from a checkpoint written by :func:`train`."""
     checkpoint = load_checkpoint(path)
-    config = PPOConfig(**{**checkpoint["config"], "hidden_sizes": tuple(checkpoint["config"]["hidden_sizes"])})
+    config = config_from_checkpoint(checkpoint)
     probe = make_env(config)
     agent = Agent(int(np.prod(probe.observation_space.shape)), int(probe.action_space.n), config.hidden_sizes)
     probe.close()
     agent.load_state_dict(checkpoint["agent"])
     agent.eval()
     return agent, config
+
+
+def _replay(envs: gym.vector.VectorEnv, actions: torch.Tensor, next_obs: torch.Tensor,
+            running_return: np.ndarray) -> torch.Tensor:
+    """Step ``envs`` through ``actions`` (one row per vector step) as training did; the next observation."""
+    for row in actions.numpy():
+        raw_obs, reward, _, _, infos = envs.step(row)
+        running_return += reward
+        if "final_obs" in infos:
+            running_return[np.flatnonzero(infos["_final_obs"])] = 0.0
+        next_obs = torch.as_tensor(raw_obs, dtype=torch.float32)
+    return next_obs
+
+
+def _open_progress(path: Path, history: list[dict[str, float]]):
+    """``progress.csv`` holding exactly ``history``'s rows (written atomically), open for appending."""
+    temporary = path.with_suffix(".csv.tmp")
+    with open(temporary, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=LOG_COLUMNS)
+        writer.writeheader()
+        writer.writerows(history)
+    os.replace(temporary, path)
+    handle = open(path, "a", newline="", encoding="utf-8")
+    return handle, csv.DictWriter(handle, fieldnames=LOG_COLUMNS)
 
 
 def train(
@@ -458,11 +447,18 @@ def train(
 
     Checkpoints: with ``log_dir``, ``log_dir/checkpoint.pt`` is written atomically every
     ``checkpoint_every`` updates, at the end, and when the run is interrupted (Ctrl-C saves the
-    last completed update, then re-raises). It holds the model, the optimiser, every random state,
-    the step counters, the history and the config. ``on_update(row, agent)`` is called after each update
-    (the CLI's progress line). ``resume=path`` continues that run: the config
-    must match, the CSV keeps its rows up to the checkpoint, and the environments restart their
-    episodes from a reset seeded by ``(seed, update)``, so a resumed run is itself deterministic.
+    last completed update, then raises :class:`TrainingInterrupted`, a ``KeyboardInterrupt``). It
+    holds the model, the optimiser, every random state, the step counters, the history, the config
+    and every action taken; only tensors and plain values, read back weights-only.
+    ``on_update(row, agent)`` is called after each update (the CLI's progress bar).
+
+    ``resume=path`` continues that run exactly: the config must match except ``total_steps``, which
+    may grow (the learning rate then anneals over the new total; a curriculum keeps the schedule it
+    started with). The environments are rebuilt by replaying the recorded actions from the run's
+    first reset, so a run interrupted at any point (Ctrl-C, or killed after a checkpoint) and resumed
+    ends with the weights and progress rows of the uninterrupted run. Everything is checked before
+    anything is written: a refused resume leaves ``log_dir`` as it was. ``progress.csv`` then holds
+    the checkpoint's rows and continues from there; TensorBoard events after the checkpoint are purged.
 
     The returned dict holds every column of the last update, ``"history"`` (one dict per update),
     ``"agent"`` (the trained :class:`Agent`, in eval mode) and ``"config"``. With ``log_dir``, it
@@ -475,6 +471,17 @@ def train(
     agent (updated in place) instead of a freshly initialised one, with a fresh optimiser; the
     independent learners of ``examples/pettingzoo_selfplay.py`` take turns this way.
     """
+    # ---- check what can be checked before anything is built or written ----
+    if initial_agent is not None and resume is not None:
+        raise ValueError("pass either initial_agent or resume, not both")
+    if env_fn is not None and config.curriculum is not None:
+        raise ValueError("a curriculum drives the config's env; it cannot be combined with env_fn")
+    if log_dir is not None:
+        log_dir = Path(log_dir)
+        if log_dir.exists() and not log_dir.is_dir():
+            raise ValueError(f"log_dir {str(log_dir)!r} is a file, not a folder")
+    saved = load_checkpoint(resume, config) if resume is not None else None
+
     # ---- seeding and determinism ----
     threads = torch.get_num_threads()
     deterministic = torch.are_deterministic_algorithms_enabled()
@@ -484,80 +491,75 @@ def train(
     sampler = torch.Generator().manual_seed(config.seed)
     shuffler = np.random.default_rng(config.seed)
 
-    # ---- logging ----
-    csv_file = writer = None
-    if log_dir is not None:
-        log_dir = Path(log_dir)
-        log_dir.mkdir(parents=True, exist_ok=True)
-        csv_file = open(log_dir / "progress.csv", "w", newline="", encoding="utf-8")
-        csv_writer = csv.DictWriter(csv_file, fieldnames=LOG_COLUMNS)
-        csv_writer.writeheader()
-        try:
-            from torch.utils.tensorboard import SummaryWriter
-
-            writer = SummaryWriter(str(log_dir))
-            writer.add_text("hyperparameters", "\n".join(f"{k}: {v}" for k, v in asdict(config).items()))
-        except ImportError:
-            writer = None
-
     # ---- env setup ----
-    if initial_agent is not None and resume is not None:
-        raise ValueError("pass either initial_agent or resume, not both")
-    if env_fn is not None and config.curriculum is not None:
-        raise ValueError("a curriculum drives the config's env; it cannot be combined with env_fn")
-    scheduler = config.make_scheduler()  # one curriculum shared by every env (None without one)
+    schedule_steps = saved["schedule_total_steps"] if saved is not None else config.total_steps
+    scheduler = config.make_scheduler(schedule_steps)  # one curriculum shared by every env (None without one)
     envs = gym.vector.SyncVectorEnv(
         [(lambda i=i: make_env(config, i, scheduler)) if env_fn is None else (lambda: featurise(env_fn(), config))
          for i in range(config.num_envs)],
         autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
     )
-    if not isinstance(envs.single_action_space, spaces.Discrete):
-        raise ValueError(f"PPO here needs Discrete actions; {config.env_id} has {envs.single_action_space}")
-    n_obs = int(np.prod(envs.single_observation_space.shape))
-    agent = Agent(n_obs, int(envs.single_action_space.n), config.hidden_sizes) if initial_agent is None else initial_agent
-    if initial_agent is not None and agent.actor[0].in_features != n_obs:
-        envs.close()
-        raise ValueError(f"initial_agent takes {agent.actor[0].in_features} features; these envs give {n_obs}")
-    agent.train()
-    optimizer = torch.optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
-
-    # ---- rollout storage ----
-    T, N = config.num_steps, config.num_envs
-    obs = torch.zeros((T, N, n_obs))
-    actions = torch.zeros((T, N), dtype=torch.long)
-    logprobs = torch.zeros((T, N))
-    rewards = np.zeros((T, N))
-    values = np.zeros((T, N))
-    terminations = np.zeros((T, N), dtype=bool)
-    truncations = np.zeros((T, N), dtype=bool)
-    final_values = np.zeros((T, N))
-
-    history: list[dict[str, float]] = []
-    global_step = 0
-    first_update = 1
-    reset_seed = config.seed
-    if resume is not None:
-        saved = load_checkpoint(resume, config)
-        agent.load_state_dict(saved["agent"])
-        optimizer.load_state_dict(saved["optimizer"])
-        torch.set_rng_state(saved["torch_rng"])
-        sampler.set_state(saved["sampler"])
-        shuffler.bit_generator.state = saved["shuffler"]
-        if scheduler is not None:
-            scheduler.load_state_dict(saved["scheduler"])
-        history, global_step = saved["history"], saved["global_step"]
-        first_update = saved["update"] + 1
-        reset_seed = config.seed + 1_000_003 * saved["update"]
-        if csv_file is not None:
-            for row in history:
-                csv_writer.writerow(row)
-    boundary = _checkpoint(config, agent, optimizer, sampler, shuffler, first_update - 1, global_step, history,
-                           scheduler)
-    start_time = time.perf_counter()
-    start_step = global_step
-    next_obs = torch.as_tensor(envs.reset(seed=reset_seed)[0], dtype=torch.float32)
-    running_return = np.zeros(N)
+    csv_file = writer = boundary = None
     try:
+        if not isinstance(envs.single_action_space, spaces.Discrete):
+            raise ValueError(f"PPO here needs Discrete actions; {config.env_id} has {envs.single_action_space}")
+        n_obs = int(np.prod(envs.single_observation_space.shape))
+        agent = (Agent(n_obs, int(envs.single_action_space.n), config.hidden_sizes) if initial_agent is None
+                 else initial_agent)
+        if initial_agent is not None and agent.actor[0].in_features != n_obs:
+            raise ValueError(f"initial_agent takes {agent.actor[0].in_features} features; these envs give {n_obs}")
+        agent.train()
+        optimizer = torch.optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
+
+        # ---- rollout storage ----
+        T, N = config.num_steps, config.num_envs
+        obs = torch.zeros((T, N, n_obs))
+        actions = torch.zeros((T, N), dtype=torch.long)
+        logprobs = torch.zeros((T, N))
+        rewards = np.zeros((T, N))
+        values = np.zeros((T, N))
+        terminations = np.zeros((T, N), dtype=bool)
+        truncations = np.zeros((T, N), dtype=bool)
+        final_values = np.zeros((T, N))
+        taken = torch.zeros((config.num_updates * T, N), dtype=torch.long)  # every action of the run, for resume
+
+        history: list[dict[str, float]] = []
+        global_step = 0
+        first_update = 1
+        next_obs = torch.as_tensor(envs.reset(seed=config.seed)[0], dtype=torch.float32)
+        running_return = np.zeros(N)
+        if saved is not None:
+            agent.load_state_dict(saved["agent"])
+            optimizer.load_state_dict(saved["optimizer"])
+            torch.set_rng_state(saved["torch_rng"])
+            sampler.set_state(saved["sampler"])
+            shuffler.bit_generator.state = saved["shuffler"]
+            history, global_step = [dict(row) for row in saved["history"]], saved["global_step"]
+            first_update = saved["update"] + 1
+            taken[: len(saved["actions"])] = saved["actions"]
+            next_obs = _replay(envs, saved["actions"], next_obs, running_return)
+            if not torch.equal(next_obs, saved["next_obs"]) or (
+                    scheduler is not None and _plain(scheduler.state_dict()) != saved["scheduler"]):
+                raise RuntimeError(f"replaying the actions of {resume} did not reproduce its environments (the "
+                                   "environment code or data changed since it was written); it cannot be resumed "
+                                   "exactly: start a new run")
+
+        # ---- logging (only now: a refused run writes nothing) ----
+        if log_dir is not None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            csv_file, csv_writer = _open_progress(log_dir / "progress.csv", history)
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+
+                # purge_step drops the events a killed run logged after its checkpoint.
+                writer = SummaryWriter(str(log_dir), purge_step=global_step + 1 if saved is not None else None)
+                writer.add_text("hyperparameters", "\n".join(f"{k}: {v}" for k, v in asdict(config).items()))
+            except ImportError:
+                writer = None
+        boundary = _checkpoint(config, agent, optimizer, sampler, shuffler, first_update - 1, global_step, history,
+                               scheduler, schedule_steps, taken, next_obs)
+        start_time = time.perf_counter()
+        start_step = global_step
         for update in range(first_update, config.num_updates + 1):
             # Linear annealing: the learning rate falls to 0 at the end of the run.
             if config.anneal_lr:
@@ -574,6 +576,7 @@ def train(
                 with torch.no_grad():
                     action, logprob, _, value = agent.get_action_and_value(next_obs, generator=sampler)
                 actions[step], logprobs[step], values[step] = action, logprob, value.numpy()
+                taken[(update - 1) * T + step] = action
                 raw_obs, reward, terminated, truncated, infos = envs.step(action.numpy())
                 rewards[step], terminations[step], truncations[step] = reward, terminated, truncated
                 next_obs = torch.as_tensor(raw_obs, dtype=torch.float32)
@@ -670,14 +673,16 @@ def train(
                 for key, value in row.items():
                     if key != "update":
                         writer.add_scalar(f"charts/{key}", value, global_step)
-            boundary = _checkpoint(config, agent, optimizer, sampler, shuffler, update, global_step, history, scheduler)
+            boundary = _checkpoint(config, agent, optimizer, sampler, shuffler, update, global_step, history,
+                                   scheduler, schedule_steps, taken, next_obs)
             if log_dir is not None and (update % checkpoint_every == 0 or update == config.num_updates):
                 save_checkpoint(boundary, log_dir / CHECKPOINT_NAME)
     except KeyboardInterrupt:
-        if log_dir is not None:
-            save_checkpoint(boundary, log_dir / CHECKPOINT_NAME)
-            print(f"\ninterrupted: saved update {boundary['update']} to {log_dir / CHECKPOINT_NAME}", flush=True)
-        raise
+        saved_to = None
+        if log_dir is not None and boundary is not None:
+            saved_to = log_dir / CHECKPOINT_NAME
+            save_checkpoint(boundary, saved_to)
+        raise TrainingInterrupted(boundary["update"] if boundary is not None else 0, saved_to) from None
     finally:
         envs.close()
         if csv_file is not None:

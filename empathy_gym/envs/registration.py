@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gymnasium as gym
 
+from empathy_gym.model.user_kinds import user_kinds
+
 NAMESPACE = "EmpathyGym"
 
 #: Every registered id: (name, entry point, default kwargs, action type, backend). The README's
@@ -19,7 +21,6 @@ ENVIRONMENTS: tuple[tuple[str, str, dict, str, str], ...] = (
     ("SupportLLMSimple-v0", "empathy_gym.envs.support:EmpathyEnv", {"difficulty": "simple", "user": "llm"}, "text", "llm"),
     ("SupportLLMChallenging-v0", "empathy_gym.envs.support:EmpathyEnv", {"difficulty": "challenging", "user": "llm"}, "text", "llm"),
 )
-BACKENDS = ("parametric", "llm")
 
 #: The native vector envs (``gym.make_vec`` uses them by default): for the LLM ids the users' model
 #: calls go to the backend in batches; for every id the step skips per-sub-env wrappers and builds the
@@ -31,12 +32,14 @@ VECTOR_ENTRY_POINTS = {
 
 
 def env_ids(backend: str | None = None) -> tuple[str, ...]:
-    """The full ids of every registered environment, or of those whose user is ``backend`` ("parametric", "llm").
+    """The full ids of every registered environment, or of those whose user kind is ``backend``.
 
-    The ``llm`` ids need a ``backend=`` argument at ``gym.make``.
+    ``backend`` is a kind of :func:`empathy_gym.model.user_kinds.user_kinds` ("parametric", "llm");
+    the ``llm`` ids need a ``backend=`` argument at ``gym.make``.
     """
-    if backend is not None and backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))} or None, got {backend!r}")
+    if backend is not None and backend not in user_kinds():
+        raise ValueError(f"backend must be one of {', '.join(map(repr, user_kinds()))} (the registered user kinds) "
+                         f"or None, got {backend!r}")
     return tuple(f"{NAMESPACE}/{name}" for name, *_, kind in ENVIRONMENTS if backend in (None, kind))
 
 

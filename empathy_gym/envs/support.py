@@ -12,8 +12,10 @@ intention, one of eight kinds after RLVER) and meet it. The emotion is the rewar
 The default user is the parametric one (:mod:`empathy_gym.model.parametric`): seeded, offline, no
 model. With ``user="llm"`` a language model plays the person (:mod:`empathy_gym.model.llm.user`:
 an analysis call and a reply call per turn, through a local transformers model, an
-OpenAI-compatible server or any callable); the environment still owns the emotion arithmetic
-(initial value, noise, clamp, bounds, states, turn budget), so the contract below is the same.
+OpenAI-compatible server or any callable). Any kind of user keeps the contract of
+:mod:`empathy_gym.model.user`: every user settles its change of emotion with the same arithmetic
+(:func:`~empathy_gym.model.emotion.settle_emotion`: noise, clamp, bounds) and the environment owns
+the rest (initial value, states, turn budget, episode end), so the contract below is the same.
 Difficulty (:class:`~empathy_gym.model.difficulty.Difficulty`) sets how strict, reticent,
 fragile, noisy and well-aligned the user is, and the episode shape.
 
@@ -58,7 +60,8 @@ Stepping an ended episode raises :class:`EpisodeEndedError`; call ``reset``.
 ## Info
 
 Every step: ``emotion``, ``delta``, ``state`` (S/A/B/C/F), ``inner_thought``, ``reasons``,
-``appraisal`` (the user's reading of the reply: strategy weights and quality signals), ``cue``
+``appraisal`` (the user's reading of the reply: strategy weights and quality signals; None for a
+user kind that gives no reading), ``cue``
 (``none``/``implicit``/``explicit``), ``turn``, ``reply`` (the reply as the user read it). With
 ``think="strip"`` also ``think_chars`` (characters of thinking removed from the reply). With the
 LLM user also ``llm`` (this turn's calls: ``analysis`` ``ok``/``retried``/``fallback``, ``reply``
@@ -92,14 +95,20 @@ is meant to work from observations alone must not read them.
 * ``max_reply_chars``: the longest reply accepted (default 2000 characters).
 * ``render_mode``: ``"ansi"`` (the transcript with an emotion bar per user turn, as a string) or
   ``"human"`` (printed as the conversation goes, each line once).
-* ``user``: ``"parametric"`` (default) or ``"llm"`` (the ``SupportLLM`` ids set it).
+* ``user``: the kind of simulated user: a name registered in :mod:`empathy_gym.model.user_kinds`
+  (``"parametric"``, the default; ``"llm"``, which the ``SupportLLM`` ids set), or any callable
+  that returns a :class:`~empathy_gym.model.user.SimulatedUser` (a subclass, or a factory), called
+  once per env.
+* ``user_options``: keyword arguments of the user kind's factory (the parametric user's
+  ``reader``; the LLM user's options below).
 * ``backend``: the LLM user's model (required with ``user="llm"``; nothing is downloaded): a
   ``TransformersBackend``, ``OpenAIBackend``, ``CallableBackend`` (see
   :mod:`empathy_gym.model.llm.backends`), or a spec string ``"transformers:PATH"`` /
   ``"openai:BASE_URL#MODEL"`` (each env made from a ``transformers`` string loads its own copy of
   the model: build one backend and pass it to every env to share it).
 * ``llm_options``: keyword arguments of :class:`~empathy_gym.model.llm.user.LLMUser`
-  (``analysis_retries``, ``analysis_tokens``, ``reply_tokens``, ``max_change``).
+  (``analysis_retries``, ``analysis_tokens``, ``reply_tokens``, ``max_change``); the same as
+  ``user_options`` (both may be given; ``user_options`` wins on a shared key).
 * ``think``: ``"off"`` (default) or ``"strip"``: remove ``<think>...</think>`` from each reply before
   the user reads it (think-then-say agents); a reply that is only thinking counts as empty. The
   thinking counts toward ``max_reply_chars``.
@@ -137,33 +146,42 @@ import copy
 import math
 import os
 from collections.abc import Mapping, Sequence
-from numbers import Integral, Real
+from dataclasses import dataclass
+from numbers import Real
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from empathy_gym.envs.shared_text import SharedText
 from empathy_gym._text import CHARSET, sanitize, strip_thinking
+from empathy_gym._validation import check_choice, check_int
 from empathy_gym.model.difficulty import PRESETS, Difficulty, DifficultyLike, make_difficulty
 from empathy_gym.model.emotion import QUITS_BELOW, RESOLVED_AT, emotion_state
 from empathy_gym.model.expression import Expression
-from empathy_gym.model.llm.backends import Backend, backend_from_spec
-from empathy_gym.model.llm.user import LLMUser
-from empathy_gym.model.parametric import ParametricUser, UserTurn
+from empathy_gym.model.user import SimulatedUser, UserTurn
+from empathy_gym.model.user_kinds import UserSpec, make_user
 from empathy_gym.profiles import SPLITS, Profile, load_profiles
 
 MAX_USER_CHARS = 2000
 REWARD_MODES = ("delta", "terminal")
 EMOTION_OBS_MODES = ("exact", "noisy", "hidden")
 RESET_OPTIONS = ("difficulty", "profile_id")
-USERS = ("parametric", "llm")
 THINK_MODES = ("off", "strip")
 BAR_WIDTH = 20
 
 
 class EpisodeEndedError(RuntimeError):
     """Raised when ``step`` is called on an episode that has already ended."""
+
+
+@dataclass(frozen=True)
+class PendingReply:
+    """The first half of a step: the reply the user will read, and the info entries the action adds."""
+
+    reply: str
+    info: dict[str, Any]
 
 
 class EmpathyEnv(gym.Env):
@@ -181,21 +199,20 @@ class EmpathyEnv(gym.Env):
         emotion_noise: float = 10.0,
         max_reply_chars: int = 2000,
         render_mode: str | None = None,
-        user: str = "parametric",
-        backend: Backend | str | None = None,
+        user: UserSpec = "parametric",
+        backend: Any = None,
         llm_options: Mapping[str, Any] | None = None,
+        user_options: Mapping[str, Any] | None = None,
         think: str = "off",
     ) -> None:
         self.difficulty: Difficulty = make_difficulty(difficulty)
-        _check_choice("user", user, USERS)
-        _check_choice("think", think, THINK_MODES)
-        _check_choice("reward_mode", reward_mode, REWARD_MODES)
-        _check_choice("emotion_obs", emotion_obs, EMOTION_OBS_MODES)
-        _check_choice("render_mode", render_mode, (None, *self.metadata["render_modes"]))
+        check_choice("think", think, THINK_MODES)
+        check_choice("reward_mode", reward_mode, REWARD_MODES)
+        check_choice("emotion_obs", emotion_obs, EMOTION_OBS_MODES)
+        check_choice("render_mode", render_mode, (None, *self.metadata["render_modes"]))
         if isinstance(emotion_noise, bool) or not isinstance(emotion_noise, Real) or not 0 <= emotion_noise < math.inf:
             raise ValueError(f"emotion_noise must be a finite number >= 0 (points), got {emotion_noise!r}")
-        if isinstance(max_reply_chars, bool) or not isinstance(max_reply_chars, Integral) or max_reply_chars < 1:
-            raise ValueError(f"max_reply_chars must be a positive integer, got {max_reply_chars!r}")
+        check_int("max_reply_chars", max_reply_chars)
         self.profiles: tuple[Profile, ...] = _resolve_profiles(split, profiles)
         self._profiles_by_id = {profile.id: profile for profile in self.profiles}
         self.reward_mode = reward_mode
@@ -204,9 +221,13 @@ class EmpathyEnv(gym.Env):
         self.max_reply_chars = int(max_reply_chars)
         self.render_mode = render_mode
         self.think = think
-        self._user: ParametricUser | LLMUser = _make_user(user, backend, llm_options)
+        options = {**dict(llm_options or {}), **dict(user_options or {})}
+        if backend is not None:
+            options["backend"] = backend
+        self._user: SimulatedUser = make_user(user, options)
 
-        observation = {"text": spaces.Text(max_length=MAX_USER_CHARS, min_length=0, charset=CHARSET)}
+        # SharedText: a Text that AsyncVectorEnv's shared memory carries intact (shared_text.py).
+        observation = {"text": SharedText(max_length=MAX_USER_CHARS, min_length=0, charset=CHARSET)}
         if emotion_obs != "hidden":
             observation["emotion"] = spaces.Box(0.0, 100.0, shape=(1,), dtype=np.float32)
         observation["turn"] = spaces.Box(0.0, 1.0, shape=(1,), dtype=np.float32)
@@ -242,6 +263,9 @@ class EmpathyEnv(gym.Env):
 
     # -- Gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        if options is not None and not isinstance(options, Mapping):
+            raise ValueError(f"reset options must be a dict such as {{'difficulty': 'challenging'}}, got "
+                             f"{type(options).__name__} {options!r:.60}; allowed keys: {', '.join(RESET_OPTIONS)}")
         options = dict(options or {})
         # Validate every option before anything changes: a bad reset leaves the running episode intact.
         unknown = sorted(set(options) - set(RESET_OPTIONS))
@@ -289,20 +313,25 @@ class EmpathyEnv(gym.Env):
 
         ``expression`` is for the multi-agent environments, where a learning help-seeker chooses
         how the user speaks this turn (:class:`~empathy_gym.model.expression.Expression`); the
-        default ``None`` is the profile's own way of speaking. Only the parametric user takes one.
+        default ``None`` is the profile's own way of speaking. Only a user whose kind
+        ``supports_expression`` (the parametric one) takes one.
         """
-        reply, extra_info = self._begin_step(action)
+        if expression is not None and not self._user.supports_expression:
+            raise ValueError(f"expression (a help-seeker's way of speaking) needs the parametric user, not "
+                             f"{type(self._user).__name__}")
+        self.check_step(action)
+        pending = self.prepare_reply(action)
         if expression is None:
-            turn = self._user.respond(reply, self.np_random)
-        elif isinstance(self._user, ParametricUser):
-            turn = self._user.respond(reply, self.np_random, expression)
+            turn = self._user.respond(pending.reply, self.np_random)
         else:
-            raise ValueError("expression (a help-seeker's way of speaking) needs the parametric user, not user='llm'")
-        return self._finish_step(reply, extra_info, turn)
+            turn = self._user.respond(pending.reply, self.np_random, expression)
+        return self.finish_step(pending, turn)
 
-    # The two halves of step, also used by the native vector env, which runs the users' turns of all
-    # its sub-envs between them with batched model calls.
-    def _check_step(self, action: Any) -> None:
+    # -- the two halves of a step ----------------------------------------------------------------
+    # ``step`` is check_step, prepare_reply, the user's turn, finish_step. Code that runs the users'
+    # turns of several envs together (the native vector env batches LLM users' model calls) calls
+    # the halves itself: every env's check_step first, so a bad action changes nothing anywhere.
+    def check_step(self, action: Any) -> None:
         """Raise a clear error if no step may be taken now or ``action`` is invalid; changes nothing."""
         if self._obs_rng is None:
             raise RuntimeError("call reset() before step()")
@@ -311,13 +340,18 @@ class EmpathyEnv(gym.Env):
                 f"the episode has ended (reason: {self._ended_reason}); call reset() to start a new one")
         self._check_action(action)
 
-    def _begin_step(self, action: Any) -> tuple[str, dict[str, Any]]:
-        """Check the step, then turn ``action`` into the reply (a strategy env renders it, drawing random numbers)."""
-        self._check_step(action)
-        return self._reply_from_action(action)
+    def prepare_reply(self, action: Any) -> PendingReply:
+        """The reply the user will read for an ``action`` that passed :meth:`check_step`.
 
-    def _finish_step(self, reply: str, extra_info: dict[str, Any], turn: UserTurn):
-        """Record the user's turn; decide termination, reward and info."""
+        A strategy env renders its template here, drawing from the env's rendering stream; give the
+        reply to ``user.respond(reply, env.np_random)``, then the turn to :meth:`finish_step`.
+        """
+        reply, info = self._reply_from_action(action)
+        return PendingReply(reply, info)
+
+    def finish_step(self, pending: PendingReply, turn: UserTurn):
+        """Record the user's ``turn`` in answer to ``pending``; return the Gymnasium step 5-tuple."""
+        reply = pending.reply
         text = sanitize(turn.text, MAX_USER_CHARS)
         self._transcript.append({"speaker": "agent", "text": reply})
         self._transcript.append({"speaker": "user", "text": text, "emotion": turn.emotion,
@@ -337,11 +371,11 @@ class EmpathyEnv(gym.Env):
             "state": turn.state,
             "inner_thought": turn.inner_thought,
             "reasons": list(turn.reasons),
-            "appraisal": turn.appraisal.as_dict(),
+            "appraisal": turn.appraisal.as_dict() if turn.appraisal is not None else None,
             "cue": turn.cue,
             "turn": self._user.turn,
             "reply": reply,
-            **extra_info,
+            **pending.info,
             **copy.deepcopy(turn.extra),
         }
         if terminated or truncated:
@@ -372,7 +406,7 @@ class EmpathyEnv(gym.Env):
         return [dict(entry) for entry in self._transcript]
 
     @property
-    def user(self) -> ParametricUser | LLMUser:
+    def user(self) -> SimulatedUser:
         """The simulated user (read its ``profile``, ``emotion``, ``trust``; privileged information)."""
         return self._user
 
@@ -409,26 +443,6 @@ def emotion_bar(emotion: int) -> str:
     """``[#########...........]  45 B``: the emotion as a bar of BAR_WIDTH cells, its value and state."""
     filled = round(BAR_WIDTH * emotion / 100)
     return f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {emotion:3d} {emotion_state(emotion)}"
-
-
-def _make_user(user: str, backend: Backend | str | None, llm_options: Mapping[str, Any] | None) -> ParametricUser | LLMUser:
-    if user == "parametric":
-        if backend is not None or llm_options is not None:
-            raise ValueError("backend and llm_options are for user='llm'; the parametric user needs no model")
-        return ParametricUser()
-    if backend is None:
-        raise ValueError(
-            "the LLM user needs a model: pass backend= a TransformersBackend (a local model directory), an "
-            "OpenAIBackend (an OpenAI-compatible server), a CallableBackend, or a spec string such as "
-            "'transformers:/path/to/model' or 'openai:http://127.0.0.1:8000/v1#model-name'; nothing is downloaded")
-    if isinstance(backend, str):
-        backend = backend_from_spec(backend)
-    return LLMUser(backend, **dict(llm_options or {}))
-
-
-def _check_choice(name: str, value: Any, allowed: Sequence[Any]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
 
 
 def _resolve_profiles(split: str, profiles: str | os.PathLike | Sequence[Profile] | None) -> tuple[Profile, ...]:

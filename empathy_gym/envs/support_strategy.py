@@ -4,7 +4,7 @@
 
 The same simulated user, dynamics, observation, rewards and episode end as
 :class:`~empathy_gym.envs.support.EmpathyEnv` (read its docstring), for classic RL agents: the agent
-picks one of 15 supportive strategies, which is rendered to a natural reply from the strategy's
+picks one of the supportive strategies of :data:`empathy_gym.vocabulary.STRATEGIES`, which is rendered to a natural reply from the strategy's
 templates, filled with what the user has said (their topic, the other person, a feeling they
 named). The rendered reply then goes through the very same appraisal as free text, so strategy
 agents and text agents face one model of the user. Template choice uses a random stream seeded
@@ -13,18 +13,10 @@ in the text environment with the same seed gives the same transcript.
 
 ## Action Space
 
-``Discrete(15)``, in the order of :data:`empathy_gym.vocabulary.STRATEGIES`:
-
-| action | strategy | action | strategy |
-| --- | --- | --- | --- |
-| 0 | open_question | 8 | others_perspective |
-| 1 | paraphrase | 9 | self_disclosure |
-| 2 | reflect_feelings | 10 | invite_reflection |
-| 3 | validate_blamelessness | 11 | minimal_listening |
-| 4 | specific_praise | 12 | minimise (harmful) |
-| 5 | generic_reassurance | 13 | change_subject (harmful) |
-| 6 | suggestion | 14 | blame (harmful) |
-| 7 | analysis | | |
+``Discrete(len(STRATEGIES))``: action ``i`` is the strategy ``STRATEGIES[i]`` of
+:data:`empathy_gym.vocabulary.STRATEGIES` (the order never changes; the harmful moves are those of
+:data:`~empathy_gym.vocabulary.HARMFUL_STRATEGIES`). ``strategies.json`` describes each one and
+holds its templates.
 
 ## Observation Space
 
@@ -50,10 +42,9 @@ text.
 
 ## Arguments
 
-As in ``EmpathyEnv`` (``difficulty``, ``split``, ``profiles``, ``reward_mode``, ``emotion_obs``,
-``emotion_noise``, ``render_mode``, ``user``, ``backend``, ``llm_options``), without
-``max_reply_chars`` and ``think`` (rendered replies hold no thinking). With ``user="llm"`` the
-rendered replies are read by the LLM user.
+Every keyword argument of ``EmpathyEnv`` but ``max_reply_chars`` and ``think`` (rendered replies
+are short and hold no thinking). With another kind of user (``user="llm"``) the rendered replies
+are read by that user.
 
 ## Example
 
@@ -72,8 +63,6 @@ rendered replies are read by the LLM user.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping, Sequence
 from numbers import Integral
 from typing import Any
 
@@ -82,31 +71,18 @@ from gymnasium import spaces
 
 from empathy_gym.envs.support import EmpathyEnv
 from empathy_gym.model.difficulty import DifficultyLike
-from empathy_gym.model.llm.backends import Backend
 from empathy_gym.model.rendering import StrategyRenderer
-from empathy_gym.profiles import Profile
 from empathy_gym.vocabulary import STRATEGIES
 
 
 class EmpathyStrategyEnv(EmpathyEnv):
     """A conversation with a simulated user; the agent picks a strategy. See the module docstring."""
 
-    def __init__(
-        self,
-        difficulty: DifficultyLike = "normal",
-        split: str = "train",
-        profiles: str | os.PathLike | Sequence[Profile] | None = None,
-        reward_mode: str = "delta",
-        emotion_obs: str = "exact",
-        emotion_noise: float = 10.0,
-        render_mode: str | None = None,
-        user: str = "parametric",
-        backend: Backend | str | None = None,
-        llm_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(difficulty=difficulty, split=split, profiles=profiles, reward_mode=reward_mode,
-                         emotion_obs=emotion_obs, emotion_noise=emotion_noise, render_mode=render_mode, user=user,
-                         backend=backend, llm_options=llm_options)
+    def __init__(self, difficulty: DifficultyLike = "normal", **kwargs: Any) -> None:
+        for name in ("max_reply_chars", "think"):
+            if name in kwargs:
+                raise TypeError(f"{type(self).__name__} takes no {name!r}: its replies are rendered from templates")
+        super().__init__(difficulty=difficulty, **kwargs)
         self._renderer = StrategyRenderer()
 
     def _make_action_space(self) -> spaces.Space:

@@ -8,6 +8,10 @@ The native vector envs (Gymnasium's ``vector_entry_point``) of every EmpathyGym 
 sub-envs :class:`~empathy_gym.envs.support_strategy.EmpathyStrategyEnv`); pass
 ``vectorization_mode="sync"`` for Gymnasium's ``SyncVectorEnv`` instead.
 
+Each kind of user answers the turns of its sub-envs together, through
+:meth:`~empathy_gym.model.user.SimulatedUser.respond_together` (a user kind written outside the
+package works here as it is).
+
 For the LLM user: ``SyncVectorEnv`` steps its sub-envs one after another, so N LLM users make 2N
 model calls in a row, each a batch of one. This env validates every action first, then runs the N
 users' turns together: all analysis calls go to the backend as one batch (a retry batch follows
@@ -31,7 +35,7 @@ sub-envs (with the LLM user, for a deterministic backend: greedy decoding or a s
 ## Action Space
 
 Text ids: ``Tuple`` of N ``Text`` spaces, one reply per sub-env (a tuple or list of N strings).
-Strategy ids: ``MultiDiscrete([15] * N)``, one strategy index per sub-env.
+Strategy ids: ``MultiDiscrete([len(STRATEGIES)] * N)``, one strategy index per sub-env.
 
 ## Observation Space
 
@@ -93,11 +97,10 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from gymnasium.vector.utils import concatenate, iterate
 
-from empathy_gym.envs.support import EmpathyEnv
+from empathy_gym._validation import check_int
+from empathy_gym.envs.support import EmpathyEnv, PendingReply
 from empathy_gym.envs.support_strategy import EmpathyStrategyEnv
-from empathy_gym.model.llm.backends import backend_from_spec
-from empathy_gym.model.llm.user import LLMUser, run_turns
-from empathy_gym.model.parametric import UserTurn
+from empathy_gym.model.user import UserTurn
 
 
 class EmpathyVectorEnv(SyncVectorEnv):
@@ -107,9 +110,10 @@ class EmpathyVectorEnv(SyncVectorEnv):
 
     def __init__(self, num_envs: int = 1, *, autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
                  copy: bool = True, **env_kwargs: Any) -> None:
-        if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        check_int("num_envs", num_envs)
         if isinstance(env_kwargs.get("backend"), str):
+            from empathy_gym.model.llm.backends import backend_from_spec  # only for model-backed users
+
             env_kwargs["backend"] = backend_from_spec(env_kwargs["backend"])  # one model for every sub-env
         super().__init__([partial(self.env_class, **env_kwargs) for _ in range(num_envs)], copy=copy,
                          autoreset_mode=AutoresetMode(autoreset_mode))
@@ -128,8 +132,8 @@ class EmpathyVectorEnv(SyncVectorEnv):
                      else np.zeros(self.num_envs, dtype=bool))
         stepping = [i for i in range(self.num_envs) if not resetting[i]]
         for i in stepping:
-            self.envs[i]._check_step(actions[i])
-        begun = {i: self.envs[i]._reply_from_action(actions[i]) for i in stepping}
+            self.envs[i].check_step(actions[i])
+        begun = {i: self.envs[i].prepare_reply(actions[i]) for i in stepping}
         turns = self._user_turns(begun)
 
         infos: list[tuple[int, dict[str, Any]]] = []
@@ -139,7 +143,7 @@ class EmpathyVectorEnv(SyncVectorEnv):
                 self._rewards[i], self._terminations[i], self._truncations[i] = 0.0, False, False
             else:
                 (self._env_obs[i], self._rewards[i], self._terminations[i], self._truncations[i],
-                 env_info) = env._finish_step(*begun[i], turns[i])
+                 env_info) = env.finish_step(begun[i], turns[i])
                 if self.autoreset_mode == AutoresetMode.SAME_STEP and (self._terminations[i] or self._truncations[i]):
                     infos.append((i, {"final_obs": self._env_obs[i], "final_info": env_info}))
                     self._env_obs[i], env_info = env.reset()
@@ -151,20 +155,16 @@ class EmpathyVectorEnv(SyncVectorEnv):
         return (observations, np.copy(self._rewards), np.copy(self._terminations),
                 np.copy(self._truncations), merge_infos(infos, self.num_envs))
 
-    def _user_turns(self, begun: dict[int, tuple[str, dict[str, Any]]]) -> dict[int, UserTurn]:
-        """Every stepping sub-env's user turn: LLM users sharing a backend in one batched run, others in turn."""
-        turns: dict[int, UserTurn] = {}
-        groups: dict[int, list[int]] = {}
+    def _user_turns(self, begun: dict[int, PendingReply]) -> dict[int, UserTurn]:
+        """Every stepping sub-env's user turn, each kind of user answering its users together."""
+        kinds: dict[type, list[int]] = {}
         for i in begun:
-            user = self.envs[i].user
-            if isinstance(user, LLMUser):
-                groups.setdefault(id(user.backend), []).append(i)
-            else:
-                turns[i] = user.respond(begun[i][0], self.envs[i].np_random)
-        for members in groups.values():
-            backend = self.envs[members[0]].user.backend
-            steps = [self.envs[i].user.respond_steps(begun[i][0], self.envs[i].np_random) for i in members]
-            turns.update(zip(members, run_turns(steps, backend)))
+            kinds.setdefault(type(self.envs[i].user), []).append(i)
+        turns: dict[int, UserTurn] = {}
+        for kind, members in kinds.items():
+            answered = kind.respond_together([self.envs[i].user for i in members], [begun[i].reply for i in members],
+                                             [self.envs[i].np_random for i in members])
+            turns.update(zip(members, answered))
         return turns
 
 

@@ -54,10 +54,8 @@ Cue patterns may use four macros that are expanded once at load: ``{FEELING}``,
 ``{NOT_SELF}`` (a set of look-behinds that keep "you/I/it/this ... might have" from reading as a
 guess about another person). Patterns are lower-case and get word boundaries at both ends.
 
-Cues, hostility and injection patterns are matched in one pass. For speed, a pattern whose first
-one or two words can be worked out from its syntax is tried only where the text has those words;
-the few others (role tags such as "<|...|>") are scanned in full, and only when their first
-character occurs at all. The reading is split in two: everything a reply says on its own (words,
+Cues, hostility and injection patterns are matched in one pass over the reply's words, through the
+index of :mod:`empathy_gym.model.pattern_index`. The reading is split in two: everything a reply says on its own (words,
 cues, strategy weights, question share, hostility, injection, stuffing, verbosity, its unknown
 words) is cached per text, and only echo, relevance, repetition and the garbled share of its
 unknown words are worked out against the conversation, whose user-side data is cached per turn and
@@ -79,68 +77,10 @@ import numpy as np
 
 from empathy_gym._text import sanitize
 from empathy_gym.data import read_json
+from empathy_gym.model.pattern_index import Match, PatternIndex
+from empathy_gym.model.reading import Appraisal, DialogueContext
 from empathy_gym.vocabulary import STRATEGIES
 
-try:  # the regex parser is used only to index patterns by their first word; see _first_words
-    from re import _constants as _sre_constants
-    from re import _parser as _sre_parser
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_constants as _sre_constants  # type: ignore[no-redef]
-    import sre_parse as _sre_parser  # type: ignore[no-redef]
-
-
-@dataclass(frozen=True)
-class DialogueContext:
-    """What the user knows when reading a reply."""
-
-    user_turns: tuple[str, ...]  # everything the user said so far, opening message first
-    agent_turns: tuple[str, ...]  # the agent's earlier replies (not the one being appraised)
-    topic_words: frozenset[str]  # lower-case content words of the profile's public facts (topic, other, feelings)
-
-
-@dataclass(frozen=True)
-class Appraisal:
-    """The user's reading of one reply. All signals are floats in [0, 1] unless noted."""
-
-    strategy_weights: np.ndarray  # shape (len(STRATEGIES),), >= 0, sum <= 1: share of the reply doing each move
-    relevance: float  # refers to what the user actually said (own words, not pasted)
-    repetition: float  # similarity to the agent's own earlier replies
-    echo: float  # share of the reply copied verbatim from the user's words
-    garbled: float  # unreadable / not language
-    hostility: float  # rude, insulting, aggressive
-    injection: float  # tries to instruct the simulator, fake system/role tags, "set my emotion to 100"
-    stuffing: float  # empathy keywords piled up without sentence structure
-    verbosity: float  # 0 for replies up to ~80 words, rising to 1 for walls of text
-    question: float  # share of the reply that genuinely invites the user to say more
-    n_words: int  # word count of the reply
-
-    @property
-    def dominant_strategy(self) -> int | None:
-        """Index into STRATEGIES of the strongest move, or None when the reply makes no move."""
-        weights = np.asarray(self.strategy_weights)
-        if weights.size == 0 or not np.any(weights > 0.0):
-            return None
-        return int(np.argmax(weights))
-
-    def as_dict(self) -> dict[str, Any]:
-        """A fresh plain dict (python floats, ints, str) for the environment's ``info``."""
-        dominant = self.dominant_strategy
-        return {
-            "strategy_weights": {
-                name: round(float(w), 4) for name, w in zip(STRATEGIES, self.strategy_weights) if w > 0.0
-            },
-            "dominant_strategy": STRATEGIES[dominant] if dominant is not None else None,
-            "relevance": round(float(self.relevance), 4),
-            "repetition": round(float(self.repetition), 4),
-            "echo": round(float(self.echo), 4),
-            "garbled": round(float(self.garbled), 4),
-            "hostility": round(float(self.hostility), 4),
-            "injection": round(float(self.injection), 4),
-            "stuffing": round(float(self.stuffing), 4),
-            "verbosity": round(float(self.verbosity), 4),
-            "question": round(float(self.question), 4),
-            "n_words": int(self.n_words),
-        }
 
 
 # -- constants of the reading ----------------------------------------------------------------
@@ -239,215 +179,6 @@ def _stem(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
     return word
-
-
-# -- pattern indexing -----------------------------------------------------------------------------
-# A pattern is tried only where the text's next one or two words can begin a match. The word sets
-# are worked out from the pattern's syntax tree: literals, character sets of literals, groups,
-# alternations and optional parts are followed; anything else (``\w+``, ``.``, counted repeats)
-# ends the analysis. When the second word cannot be worked out the pattern is filed under its
-# first word alone; when the first cannot, it is scanned in full.
-_MAX_PREFIX_STATES = 512
-_KEY_WORDS = 2
-# (completed words, the word being read, whether the key is complete)
-_State = tuple[tuple[str, ...], str, bool]
-
-
-def _close(state: _State) -> _State:
-    words, prefix, _ = state
-    return (words + (prefix,) if prefix else words), "", True
-
-
-def _push(states: set[_State], ch: str) -> set[_State]:
-    pushed: set[_State] = set()
-    for state in states:
-        words, prefix, done = state
-        if done:
-            pushed.add(state)
-        elif ch.isascii() and ch.isalnum():
-            pushed.add((words, prefix + ch.lower(), False))
-        elif ch == " " and prefix and len(words) + 1 < _KEY_WORDS:
-            pushed.add((words + (prefix,), "", False))
-        else:
-            pushed.add(_close(state))
-    return pushed
-
-
-def _expand_sequence(items: Iterable[tuple[Any, Any]], states: set[_State]) -> set[_State] | None:
-    for op, av in items:
-        if all(done for _, _, done in states):
-            return states
-        expanded = _expand_item(op, av, states)
-        if expanded is None:
-            # Past the first word, an element we cannot follow just ends the key early.
-            if any(not done and not words for words, _, done in states):
-                return None
-            return {_close((words, "", done)) if not done else (words, prefix, done)
-                    for words, prefix, done in states}
-        if len(expanded) > _MAX_PREFIX_STATES:
-            return None
-        states = expanded
-    return states
-
-
-def _expand_item(op: Any, av: Any, states: set[_State]) -> set[_State] | None:
-    c = _sre_constants
-    open_states = {state for state in states if not state[2]}
-    done_states = states - open_states
-    if op is c.LITERAL:
-        return done_states | _push(open_states, chr(av))
-    if op is c.IN:
-        result = set(done_states)
-        for item_op, item_av in av:
-            if item_op is not c.LITERAL:
-                return None
-            result |= _push(open_states, chr(item_av))
-        return result
-    if op is c.SUBPATTERN:
-        inner = _expand_sequence(av[-1], open_states)
-        return None if inner is None else inner | done_states
-    if op is c.BRANCH:
-        result = set(done_states)
-        for alternative in av[1]:
-            inner = _expand_sequence(alternative, set(open_states))
-            if inner is None:
-                return None
-            result |= inner
-        return result
-    if op in (c.MAX_REPEAT, c.MIN_REPEAT) or getattr(c, "POSSESSIVE_REPEAT", None) is op:
-        low, high, item = av
-        if high == 0:
-            return states
-        if high != 1:
-            return None
-        inner = _expand_sequence(item, set(open_states))
-        if inner is None:
-            return None
-        return inner | done_states | (open_states if low == 0 else set())
-    if op is c.AT:
-        if av in (c.AT_BOUNDARY, c.AT_END, c.AT_END_LINE, c.AT_END_STRING):
-            # A boundary after a word ends it, but what follows need not be a space.
-            return done_states | {_close(state) if state[1] else state for state in open_states}
-        return states
-    if op in (c.ASSERT, c.ASSERT_NOT):
-        return states  # look-arounds consume nothing; ignoring them can only widen the key set
-    return None
-
-
-def _first_words(pattern: str) -> frozenset[tuple[str, ...]] | None:
-    """The one- or two-word keys a match of ``pattern`` can start with, or None if unknown.
-
-    A two-word key means the match starts with those words separated by one space; a one-word
-    key means only the first word is known.
-    """
-    try:
-        parsed = _sre_parser.parse(pattern)
-    except Exception:  # noqa: BLE001 - any parser trouble just means "scan in full"
-        return None
-    states = _expand_sequence(list(parsed), {((), "", False)})
-    if not states:
-        return None
-    keys = {_close(state)[0] for state in states}
-    if () in keys:
-        return None
-    return frozenset(keys)
-
-
-def _first_chars(pattern: str) -> frozenset[str] | None:
-    """The characters a match of ``pattern`` can start with, when a plain reading tells."""
-    try:
-        items = list(_sre_parser.parse(pattern))
-    except Exception:  # noqa: BLE001
-        return None
-    c = _sre_constants
-    while items:
-        op, av = items[0]
-        if op is c.LITERAL:
-            return frozenset(chr(av))
-        if op is c.IN:
-            chars: set[str] = set()
-            for item_op, item_av in av:
-                if item_op is c.LITERAL:
-                    chars.add(chr(item_av))
-                elif item_op is c.RANGE and item_av[1] - item_av[0] < 64:
-                    chars.update(chr(code) for code in range(item_av[0], item_av[1] + 1))
-                else:
-                    return None
-            return frozenset(chars)
-        if op is c.SUBPATTERN:
-            items = list(av[-1]) + items[1:]
-            continue
-        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
-            items = list(av[2]) + items[1:]
-            continue
-        return None
-    return None
-
-
-@dataclass(frozen=True)
-class _Match:
-    entry: int  # index into the pattern set's entries
-    start: int  # character offset in the scanned text
-    end: int
-
-
-class _PatternSet:
-    """Weighted, labelled regular expressions matched at word starts of a lower-case text."""
-
-    def __init__(self, patterns: Sequence[tuple[str, float, int]], where: str) -> None:
-        self.weights: list[float] = []
-        self.labels: list[int] = []
-        self._regexes: list[re.Pattern[str]] = []
-        self._index: dict[tuple[str, ...], list[int]] = {}
-        self._scan: list[tuple[int, frozenset[str] | None]] = []
-        for number, (pattern, weight, label) in enumerate(patterns):
-            # Boundaries act only where the match begins or ends with a word character, so tags
-            # like "<|im_start|>" still match right before a word.
-            body = f"(?:{pattern})(?:(?<=[a-z0-9])(?![a-z0-9])|(?<![a-z0-9]))"
-            try:
-                regex = re.compile(body, re.MULTILINE)
-                # A pattern that starts with a symbol ("<|", "[system]", "##") needs no leading
-                # boundary, and without one the engine can jump to candidate positions.
-                first_chars = _first_chars(pattern)
-                symbol_led = first_chars is not None and not any(ch.isalpha() for ch in first_chars)
-                lead = "" if symbol_led else "(?:(?<![a-z0-9])|(?![a-z0-9]))"
-                scan_regex = re.compile(lead + body, re.MULTILINE)
-            except re.error as error:
-                raise ValueError(f"{where}[{number}]: bad regular expression {pattern!r}: {error}") from None
-            keys = _first_words(pattern)
-            entry = len(self._regexes)
-            self.weights.append(float(weight))
-            self.labels.append(label)
-            if keys is None:
-                self._regexes.append(scan_regex)
-                self._scan.append((entry, first_chars))
-            else:
-                self._regexes.append(regex)
-                for key in sorted(keys):
-                    self._index.setdefault(key, []).append(entry)
-
-    def find(self, text: str, tokens: Sequence[tuple[str, int]]) -> list[_Match]:
-        """Every (pattern, start) found in ``text``; ``tokens`` are its (word, offset) pairs."""
-        found: list[_Match] = []
-        index, regexes = self._index, self._regexes
-        empty: list[int] = []
-        last = len(tokens) - 1
-        for i, (word, start) in enumerate(tokens):
-            candidates = index.get((word,), empty)
-            if i < last:
-                following, next_start = tokens[i + 1]
-                if next_start == start + len(word) + 1 and text[next_start - 1] == " ":
-                    pair = index.get((word, following))
-                    if pair:
-                        candidates = candidates + pair
-            for entry in candidates:
-                m = regexes[entry].match(text, start)
-                if m is not None:
-                    found.append(_Match(entry, start, m.end()))
-        for entry, first_chars in self._scan:
-            if first_chars is None or any(ch in text for ch in first_chars):
-                found.extend(_Match(entry, m.start(), m.end()) for m in regexes[entry].finditer(text))
-        return found
 
 
 # -- data loading ---------------------------------------------------------------------------------
@@ -558,9 +289,14 @@ class _ReplyData:
 
 
 class Appraiser:
-    """Reads agent replies as the simulated user does. Load once, call :meth:`appraise` per reply."""
+    """Reads agent replies as the simulated user does. Load once, call :meth:`appraise` per reply.
 
-    def __init__(self) -> None:
+    ``keyed=False`` finds the cue patterns by scanning each in full instead of through the word
+    index of :class:`~empathy_gym.model.pattern_index.PatternIndex`: the same reading, slower (it
+    is what happens where the standard library's regex parser is unavailable).
+    """
+
+    def __init__(self, *, keyed: bool = True) -> None:
         lexicon = load_lexicon()
         cues = load_strategy_cues()
         self._stopwords = frozenset(lexicon["stopwords"])
@@ -585,11 +321,12 @@ class Appraiser:
                     pattern = pattern.replace(macro, expansion)
                 cue_patterns.append((pattern, weight, label))
         # One pattern set for strategy cues, hostility and injection: a single pass over the words.
-        self._patterns = _PatternSet(
+        self._patterns = PatternIndex(
             cue_patterns
             + [(p, w, _HOSTILITY) for p, w in lexicon["hostility"]]
             + [(p, w, _INJECTION) for p, w in lexicon["injection"]],
             f"{_STRATEGIES_FILE} cues / {_LEXICON_FILE} patterns",
+            keyed=keyed,
         )
         self._open_question = STRATEGIES.index("open_question")
         self._invite = STRATEGIES.index("invite_reflection")
@@ -663,8 +400,8 @@ class Appraiser:
         # Per sentence: strategy index -> summed weight of its distinct cues found there.
         scores: list[dict[int, float]] = [{} for _ in sentences]
         seen: set[tuple[int, int]] = set()
-        hostile: list[_Match] = []
-        injected: list[_Match] = []
+        hostile: list[Match] = []
+        injected: list[Match] = []
         labels, pattern_weights = self._patterns.labels, self._patterns.weights
         for match in self._patterns.find(cue_text, located):
             label = labels[match.entry]
@@ -994,7 +731,7 @@ class Appraiser:
         return 0.5  # looks like English, but nobody here has used it
 
     def _pattern_signal(
-        self, matches: list[_Match], text: str, located: list[tuple[str, int]], *, negatable: bool
+        self, matches: list[Match], text: str, located: list[tuple[str, int]], *, negatable: bool
     ) -> float:
         """Summed weights of the distinct patterns found, capped at 1."""
         if not matches:
@@ -1003,7 +740,7 @@ class Appraiser:
         counted: set[int] = set()
         starts = [start for _, start in located]
         lines = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"] if negatable else []
-        negated: list[_Match] = []
+        negated: list[Match] = []
         for match in sorted(matches, key=lambda m: (m.start, -m.end, m.entry)):
             if match.entry in counted:
                 continue

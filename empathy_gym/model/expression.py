@@ -82,7 +82,7 @@ class Expression:
         return expressiveness
 
 
-#: Every expression, numbered for a ``Discrete(18)`` action space.
+#: Every expression, numbered for a ``Discrete(len(EXPRESSIONS))`` action space.
 EXPRESSIONS: tuple[Expression, ...] = tuple(
     Expression(hint=hint, feeling=feeling, push_back=push_back)
     for hint in LEVELS for feeling in LEVELS for push_back in (False, True)

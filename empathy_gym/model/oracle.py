@@ -14,7 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from empathy_gym.model.parametric import ParametricUser, user_model_tables
+from empathy_gym.model.parametric import user_model_tables
+from empathy_gym.model.user import SimulatedUser
 from empathy_gym.vocabulary import INTENTIONS, STRATEGY_INDEX
 
 # Moves that show listening and hurt no need badly; used to build trust and to vary replies.
@@ -53,12 +54,12 @@ class OracleSupporter:
         self._serving = serving_table()
         self._hurting = hurting_table()
         self._needs_trust = frozenset(int(a) for a in np.flatnonzero(user_model_tables().needs_trust))
-        self._user: ParametricUser | None = None
+        self._user: SimulatedUser | None = None
         self._intention = INTENTIONS[0]
         self._history: list[int] = []
 
-    def start(self, user: ParametricUser) -> None:
-        """Begin a conversation with ``user`` (which must have been started)."""
+    def start(self, user: SimulatedUser) -> None:
+        """Begin a conversation with ``user`` (started, and with a ``trust`` as the parametric and LLM users have)."""
         self._user = user
         self._intention = user.profile.hidden_intention
         self._history = []

@@ -22,8 +22,9 @@ One turn, read top to bottom in :meth:`ParametricUser.respond`:
    moves that work against the perceived need, harmful moves (minimising, changing the subject,
    blaming), and penalties for each quality signal.
 5. **Drift**: a need left unmet costs a little patience each turn (``characteristic.drift``).
-6. **Noise**: ``noise * NOISE_SD * N(0, 1)``; then the ``max_delta`` clamp; the score is kept in
-   0..100 and rounded to an integer.
+6. **Settle** (:func:`~empathy_gym.model.emotion.settle_emotion`, shared by every kind of user):
+   noise ``noise * NOISE_SD * N(0, 1)``, then the ``max_delta`` clamp; the score is kept in 0..100
+   and rounded to an integer.
 7. **Trust and fatigue** update; the person then **speaks**: a reaction to the reply, possibly the
    next beat of their story (likelier after an open question) and possibly a cue about the hidden
    need, explicit or implicit, with a probability that falls with reticence and rises after good
@@ -46,13 +47,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+
 import numpy as np
 
 from empathy_gym.data import read_json
-from empathy_gym.model.appraisal import Appraisal, DialogueContext, shared_appraiser
+from empathy_gym.model.appraisal import shared_appraiser
 from empathy_gym.model.difficulty import Difficulty
-from empathy_gym.model.emotion import QUITS_BELOW, RESOLVED_AT, clip_emotion, emotion_state
+from empathy_gym.model.emotion import QUITS_BELOW, RESOLVED_AT, clip_emotion, reaction_for, settle_emotion
 from empathy_gym.model.expression import Expression
+from empathy_gym.model.reading import Appraisal, DialogueContext, Reader
+from empathy_gym.model.user import Conversation, SimulatedUser, UserTurn
 from empathy_gym.model.utterance import TurnOutcome, UtteranceGenerator
 from empathy_gym.profiles import Profile
 from empathy_gym.vocabulary import CHARACTERISTICS, HARMFUL_STRATEGIES, INTENTIONS, STRATEGIES
@@ -74,7 +78,6 @@ QUALITY_LOSS = {  # per unit of each appraisal signal
 }
 EMPTY_LOSS = 4.0  # saying nothing at all
 UNMET_NEED_DRIFT = 1.5  # patience lost on a turn that does not meet the need
-NOISE_SD = 6.0  # standard deviation of the noise at noise = 1, in points
 REPETITION_ONSET = 0.5  # similarity to an earlier reply above which it counts as repeating
 # Diminishing returns: credit is multiplied by FATIGUE ** usage, where usage of a move decays by
 # FATIGUE_RECOVERY each turn and grows by its weight in every reply.
@@ -91,8 +94,6 @@ STORY_BASE, STORY_PER_QUESTION = 0.45, 0.45
 # Patience lost, in points before the characteristic's drift multiplier, by a person who waits a
 # turn without being spoken to (group support).
 WAITING_DRIFT = 2.0
-# Reactions by the change of emotion in points.
-REACTION_THRESHOLDS = ((7, "very_positive"), (3, "positive"), (-2, "neutral"), (-6, "negative"))
 
 
 @dataclass(frozen=True)
@@ -168,51 +169,37 @@ def _check_user_model(model: dict) -> None:
 
 
 @dataclass(frozen=True)
-class UserTurn:
-    """The user's reaction to one reply."""
+class _State(Conversation):
+    """The conversation plus what the parametric person keeps of it (replaced whole, never half-updated)."""
 
-    text: str  # what the user says next
-    emotion: int  # new emotion 0..100
-    delta: int  # change this turn
-    state: str  # S/A/B/C/F
-    inner_thought: str  # why the emotion moved
-    appraisal: Appraisal
-    reasons: tuple[str, ...]  # REASONS codes, most important first
-    perceived_intention: str  # the need the reply was judged against this turn
-    cue: str  # "none" | "implicit" | "explicit" ("unknown" for the LLM user)
-    reaction: str
-    extra: dict = field(default_factory=dict)  # further info entries from users other than the parametric one
-
-
-@dataclass
-class _State:
-    """Everything that changes during one conversation (replaced whole, never half-updated)."""
-
-    profile: Profile
-    difficulty: Difficulty
-    emotion: int
     trust: float
-    usage: np.ndarray
+    usage: np.ndarray  # recent use of each strategy (fatigue)
     story_position: int
-    turn: int
-    user_turns: tuple[str, ...]
-    agent_turns: tuple[str, ...]
     topic_words: frozenset[str] = field(default_factory=frozenset)
 
 
-class ParametricUser:
+class ParametricUser(SimulatedUser):
     """A seeded, offline simulated user driven by :class:`~empathy_gym.profiles.Profile` and :class:`Difficulty`.
 
     Call :meth:`start` to begin a conversation and :meth:`respond` once per agent reply. The user
     does not decide when the episode ends; the environment does, from ``emotion`` and the turn
     budget.
+
+    Args:
+        reader: how the person reads a reply (a :class:`~empathy_gym.model.reading.Reader`); by
+            default the process's shared :class:`~empathy_gym.model.appraisal.Appraiser`.
     """
 
-    def __init__(self) -> None:
+    supports_expression = True
+    _state: _State | None
+
+    def __init__(self, reader: Reader | None = None) -> None:
+        if reader is not None and not isinstance(reader, Reader):
+            raise TypeError(f"reader must have an appraise(reply, context) method, got {type(reader).__name__}")
         self._tables = user_model_tables()
-        self._appraiser = shared_appraiser()
+        self._reader: Reader = reader if reader is not None else shared_appraiser()
         self._utterances = _shared_utterances()
-        self._state: _State | None = None
+        self._state = None
         self._speech_rng = np.random.default_rng(0)  # reseeded by every start()
 
     # -- conversation ----------------------------------------------------------------------
@@ -236,34 +223,9 @@ class ParametricUser:
         return opening
 
     @property
-    def emotion(self) -> int:
-        return self._require_state().emotion
-
-    @property
-    def profile(self) -> Profile:
-        return self._require_state().profile
-
-    @property
-    def difficulty(self) -> Difficulty:
-        return self._require_state().difficulty
-
-    @property
-    def turn(self) -> int:
-        return self._require_state().turn
-
-    @property
     def trust(self) -> float:
+        """How far the person trusts the supporter (0..1): it gates advice-like moves."""
         return self._require_state().trust
-
-    @property
-    def user_turns(self) -> tuple[str, ...]:
-        """Everything the user has said so far, opening message first."""
-        return self._require_state().user_turns
-
-    @property
-    def agent_turns(self) -> tuple[str, ...]:
-        """The agent's replies so far, as the user read them."""
-        return self._require_state().agent_turns
 
     def align(self, emotion: int, last_user_turn: str) -> None:
         """Take over an emotion and a last utterance decided outside this model.
@@ -280,7 +242,7 @@ class ParametricUser:
     def appraise(self, reply: str) -> Appraisal:
         """How the user would read ``reply`` now (no state change, no randomness)."""
         state = self._require_state()
-        return self._appraiser.appraise(reply, DialogueContext(state.user_turns, state.agent_turns, state.topic_words))
+        return self._reader.appraise(reply, DialogueContext(state.user_turns, state.agent_turns, state.topic_words))
 
     def respond(self, reply: str, rng: np.random.Generator, expression: Expression | None = None) -> UserTurn:
         """React to the agent's ``reply``: move the emotion, then say something back.
@@ -346,14 +308,10 @@ class ParametricUser:
         empty_loss = EMPTY_LOSS * severity if empty else 0.0
         drift = UNMET_NEED_DRIFT * character["drift"] * max(0.0, 1.0 - 2.0 * serve_share)
 
-        raw = (serve_gain + kind_gain - aversive_loss - harmful_loss - sum(misconduct.values())
-               - empty_loss - drift + difficulty.noise * NOISE_SD * noise_draw)
-        felt = raw  # the reaction shows what the person felt, before the clamp and the 0..100 bounds
-        if difficulty.max_delta is not None:
-            raw = float(min(max(raw, -difficulty.max_delta), difficulty.max_delta))
-        emotion = clip_emotion(state.emotion + raw)
-        delta = emotion - state.emotion
-        mood = emotion_state(emotion)
+        change = (serve_gain + kind_gain - aversive_loss - harmful_loss - sum(misconduct.values())
+                  - empty_loss - drift)
+        settled = settle_emotion(state.emotion, change, difficulty, noise_draw)
+        emotion, delta, mood = settled.emotion, settled.delta, settled.state
 
         # Trust grows with listening and falls with harm and misconduct.
         listening = float((w * tables.trust_building).sum()) * quality
@@ -381,7 +339,7 @@ class ParametricUser:
         cue = "none"
         if not ended and cue_draw < cue_probability:
             cue = "explicit" if explicit_draw < explicit_threshold else "implicit"
-        reaction = _reaction(felt, appraisal)
+        reaction = _reaction(settled.felt, appraisal)
         outcome = TurnOutcome(
             delta=delta,
             emotion=emotion,
@@ -445,11 +403,6 @@ class ParametricUser:
         return delta
 
     # -- helpers ---------------------------------------------------------------------------
-    def _require_state(self) -> _State:
-        if self._state is None:
-            raise RuntimeError("the simulated user has no conversation yet; call start() first")
-        return self._state
-
     def _reasons(
         self,
         appraisal: Appraisal,
@@ -506,10 +459,7 @@ class ParametricUser:
 def _reaction(felt: float, appraisal: Appraisal) -> str:
     if appraisal.injection > 0.5 or appraisal.garbled > 0.5:
         return "confused"
-    for threshold, name in REACTION_THRESHOLDS:
-        if felt >= threshold:
-            return name
-    return "very_negative"
+    return reaction_for(felt)
 
 
 def _topic_words(profile: Profile) -> frozenset[str]:

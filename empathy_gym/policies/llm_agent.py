@@ -24,7 +24,8 @@ import gymnasium as gym
 import numpy as np
 
 from empathy_gym._text import sanitize, strip_thinking
-from empathy_gym.model.llm.backends import Backend, BackendError, backend_from_spec, generate_batch
+from empathy_gym._validation import check_int
+from empathy_gym.model.llm.backends import Backend, BackendError, backend_from_spec, check_backend, generate_batch
 
 SUPPORTER_PROMPT = (
     "You are a warm, thoughtful listener talking with someone who is going through something difficult. "
@@ -51,12 +52,9 @@ class LLMAgent:
 
     def __init__(self, backend: Backend, *, system_prompt: str = SUPPORTER_PROMPT, max_new_tokens: int = 200,
                  max_reply_chars: int = 2000, keep_thinking: bool = False, seed: int = 0, name: str = "llm") -> None:
-        if not callable(getattr(backend, "generate", None)):
-            raise TypeError(f"backend must have a generate(conversations, *, max_new_tokens, seeds) method, got "
-                            f"{type(backend).__name__}")
-        for label, value in (("max_new_tokens", max_new_tokens), ("max_reply_chars", max_reply_chars)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{label} must be a positive integer, got {value!r}")
+        check_backend(backend)
+        check_int("max_new_tokens", max_new_tokens)
+        check_int("max_reply_chars", max_reply_chars)
         self.backend = backend
         self.system_prompt = system_prompt
         self.max_new_tokens = max_new_tokens

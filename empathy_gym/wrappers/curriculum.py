@@ -48,6 +48,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from empathy_gym._validation import check_int
 from empathy_gym.model.difficulty import Difficulty, DifficultyLike, make_difficulty
 
 #: The names :func:`make_scheduler` accepts.
@@ -74,12 +75,6 @@ def _check_level(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not 0.0 <= float(value) <= 1.0:
         raise ValueError(f"{name} must be a level in [0, 1], got {value!r}")
     return float(value)
-
-
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 class Scheduler:
@@ -140,7 +135,7 @@ class LinearRamp(Scheduler):
     def __init__(self, total_steps: int, start: float = 0.0, end: float = 1.0,
                  axes: Mapping[str, Any] | None = None) -> None:
         super().__init__(axes)
-        self.total_steps = _check_positive_int("total_steps", total_steps)
+        self.total_steps = check_int("total_steps", total_steps)
         self.start = _check_level("start", start)
         self.end = _check_level("end", end)
         self.level = self.start
@@ -167,7 +162,7 @@ class AdaptiveSchedule(Scheduler):
         self.target = _check_level("target", target)
         self.level = _check_level("start", start)
         self.step_size = _check_level("step_size", step_size)
-        self.window = _check_positive_int("window", window)
+        self.window = check_int("window", window)
         self.tolerance = _check_level("tolerance", tolerance)
         self.low, self.high = _check_level("low", low), _check_level("high", high)
         if self.low > self.high or not self.low <= self.level <= self.high:
@@ -220,7 +215,7 @@ class LearningProgressBandit(Scheduler):
         if len(levels) < 2 or len(set(levels)) != len(levels):
             raise ValueError(f"levels must be at least two distinct levels in [0, 1], got {levels!r}")
         self.levels = levels
-        self.window = _check_positive_int("window", window)
+        self.window = check_int("window", window)
         self.epsilon = _check_level("epsilon", epsilon)
         if isinstance(temperature, bool) or not isinstance(temperature, Real) or not temperature > 0:
             raise ValueError(f"temperature must be a number > 0, got {temperature!r}")

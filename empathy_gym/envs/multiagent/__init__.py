@@ -4,10 +4,10 @@
   and a learnable help-seeker (cooperative, adversarial or regret rewards).
 * :mod:`~empathy_gym.envs.multiagent.support_group_v0`: one supporter, 2-4 help-seekers.
 
-Importing this package registers both with PettingZoo's registry under the ``EmpathyGym/`` namespace::
+``import empathy_gym`` registers both with PettingZoo's registry under the ``EmpathyGym/`` namespace::
 
     import pettingzoo
-    import empathy_gym.envs.multiagent
+    import empathy_gym
 
     env = pettingzoo.make("parallel", "EmpathyGym/supporter_seeker_v0", seeker_reward="regret")
 """
@@ -20,6 +20,7 @@ except ImportError as error:  # pragma: no cover - exercised only without pettin
 
 from empathy_gym.envs.multiagent import support_group_v0, supporter_seeker_v0
 from empathy_gym.envs.multiagent.single_seat import SingleSeatEnv
+from empathy_gym.envs.pettingzoo_ids import register_pettingzoo_ids
 
 NAMESPACE = "EmpathyGym"
 #: The registered ids and their modules.
@@ -27,11 +28,11 @@ MODULES = {f"{NAMESPACE}/supporter_seeker_v0": supporter_seeker_v0, f"{NAMESPACE
 
 
 def register_multiagent_environments() -> None:
-    """Register the AEC and parallel forms of every module once with PettingZoo's registry."""
-    for env_id, module in MODULES.items():
-        for kind, entry_point in (("aec", module.env), ("parallel", module.parallel_env)):
-            if env_id not in (pettingzoo.aec_registry if kind == "aec" else pettingzoo.parallel_registry):
-                pettingzoo.register(kind, env_id, entry_point=entry_point)
+    """Register the AEC and parallel forms of every module once with PettingZoo's registry.
+
+    ``import empathy_gym`` already does (:mod:`empathy_gym.envs.pettingzoo_ids`); this stays for callers.
+    """
+    register_pettingzoo_ids()
 
 
 register_multiagent_environments()

@@ -126,10 +126,12 @@ def known_options(options: Mapping[str, Any] | None, known: tuple[str, ...]) -> 
     """The reset options this env understands; others are ignored with a warning.
 
     PettingZoo's ``api_test`` resets with ``options={"options": 1}`` and requires that to work, so
-    unknown keys cannot be an error here as they are in the single-agent envs.
+    unknown keys cannot be an error here as they are in the single-agent envs; that probe key is
+    ignored without a warning (the api tests would otherwise warn on every run).
     """
     options = dict(options or {})
-    unknown = sorted(set(options) - set(known))
+    # The probe key of PettingZoo's api tests is ignored quietly; any other unknown key is a likely typo.
+    unknown = sorted(set(options) - set(known) - {"options"})
     if unknown:
         gym.logger.warn(f"ignoring unknown reset option(s) {unknown}; this env understands: {', '.join(known)}")
     return {key: value for key, value in options.items() if key in known}

@@ -22,8 +22,8 @@ the single-agent environment.
 
 | agent | ``action_mode="strategy"`` (default) | ``action_mode="text"`` |
 | --- | --- | --- |
-| ``supporter`` | ``MultiDiscrete([n_seekers, 15])``: (addressee, strategy) | ``Dict(addressee=Discrete(n_seekers), text=Text(max_reply_chars))`` |
-| ``seeker_<k>`` | ``Discrete(18)`` expressions, as in ``supporter_seeker_v0`` (used on turns they are addressed) | same |
+| ``supporter`` | ``MultiDiscrete([n_seekers, len(STRATEGIES)])``: (addressee, strategy) | ``Dict(addressee=Discrete(n_seekers), text=Text(max_reply_chars))`` |
+| ``seeker_<k>`` | ``Discrete(len(EXPRESSIONS))`` expressions, as in ``supporter_seeker_v0`` (used on turns they are addressed) | same |
 
 Addressing someone who has left wastes the turn: nobody is answered and everyone present waits.
 
@@ -101,7 +101,8 @@ from empathy_gym.envs.multiagent._seats import (
     PARAMETRIC, CachedSpaces, check_actions, check_max_cycles, conversation_seed, decode_expression, expression_info,
     known_options, seeker_action_space, seeker_observation, seeker_observation_space,
 )
-from empathy_gym.envs.support import MAX_USER_CHARS, EmpathyEnv, EpisodeEndedError, _check_choice, emotion_bar
+from empathy_gym._validation import check_choice
+from empathy_gym.envs.support import MAX_USER_CHARS, EmpathyEnv, EpisodeEndedError, emotion_bar
 from empathy_gym.envs.support_strategy import EmpathyStrategyEnv
 from empathy_gym.model.difficulty import DifficultyLike
 from empathy_gym.model.emotion import QUITS_BELOW
@@ -135,9 +136,9 @@ class SupportGroupEnv(CachedSpaces, ParallelEnv):
         max_cycles: int | None = None,
         render_mode: str | None = None,
     ) -> None:
-        _check_choice("action_mode", action_mode, ACTION_MODES)
-        _check_choice("seeker_policy", seeker_policy, (PARAMETRIC, None))
-        _check_choice("render_mode", render_mode, (None, *self.metadata["render_modes"]))
+        check_choice("action_mode", action_mode, ACTION_MODES)
+        check_choice("seeker_policy", seeker_policy, (PARAMETRIC, None))
+        check_choice("render_mode", render_mode, (None, *self.metadata["render_modes"]))
         if isinstance(n_seekers, bool) or not isinstance(n_seekers, Integral) or not 1 <= n_seekers <= MAX_SEEKERS:
             raise ValueError(f"n_seekers must be an integer in 1..{MAX_SEEKERS}, got {n_seekers!r}")
         self.n_seekers = int(n_seekers)

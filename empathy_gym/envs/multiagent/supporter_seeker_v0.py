@@ -25,8 +25,8 @@ answers. ``env()`` / ``raw_env()`` give the AEC form through PettingZoo's ``para
 
 | agent | ``action_mode="strategy"`` (default) | ``action_mode="text"`` |
 | --- | --- | --- |
-| ``supporter`` | ``Discrete(15)``: a strategy, rendered to a reply as in ``EmpathyGym/SupportStrategy-v0`` | ``Text(max_reply_chars)``: the reply, as in ``EmpathyGym/Support-v0`` |
-| ``seeker`` | ``Discrete(18)`` | ``Discrete(18)`` |
+| ``supporter`` | ``Discrete(len(STRATEGIES))``: a strategy, rendered to a reply as in ``EmpathyGym/SupportStrategy-v0`` | ``Text(max_reply_chars)``: the reply, as in ``EmpathyGym/Support-v0`` |
+| ``seeker`` | ``Discrete(len(EXPRESSIONS))`` | ``Discrete(len(EXPRESSIONS))`` |
 
 Seeker action ``a`` = ``6 * hint + 2 * feeling + push_back`` with ``hint`` and ``feeling`` in
 (0 less, 1 as the profile would, 2 more) and ``push_back`` in (0 no, 1 yes); action 8
@@ -40,8 +40,8 @@ Seeker action ``a`` = ``6 * hint + 2 * feeling + push_back`` with ``hint`` and `
 | ``seeker`` | ``text`` | ``Text(max_length, min_length=0)`` | the supporter's latest reply as read ("" before the first) |
 | | ``emotion`` | ``Box(0, 100, (1,), float32)`` | its own emotion (always exact) |
 | | ``turn`` | ``Box(0, 1, (1,), float32)`` | turns used / max_turns |
-| | ``hidden_intention`` | ``Discrete(8)`` | its hidden need, in the order of ``empathy_gym.INTENTIONS`` |
-| | ``difficulty`` | ``Box(0, 1, (5,), float32)`` | strictness, reticence, fragility, noise, fidelity |
+| | ``hidden_intention`` | ``Discrete(len(INTENTIONS))`` | its hidden need, in the order of ``empathy_gym.INTENTIONS`` |
+| | ``difficulty`` | ``Box(0, 1, (len(UNIT_AXES),), float32)`` | the axes in [0, 1], in the order of ``empathy_gym.model.difficulty.UNIT_AXES`` |
 
 ## Rewards
 
@@ -79,8 +79,9 @@ the supporter says why (``max_cycles`` for the cycle limit).
 
 ## Arguments
 
-* ``difficulty``, ``split``, ``profiles``, ``reward_mode``, ``emotion_obs``, ``emotion_noise``,
-  ``max_reply_chars`` (text mode): as in ``EmpathyEnv``.
+* every keyword argument of ``EmpathyEnv`` (``difficulty``, ``split``, ``profiles``,
+  ``reward_mode``, ``emotion_obs``, ``emotion_noise``, ``max_reply_chars`` in text mode, ...)
+  configures the conversation, as in ``EmpathyEnv``.
 * ``action_mode``: ``"strategy"`` (default) or ``"text"``: the supporter's action.
 * ``seeker_reward``: ``"cooperative"`` (default), ``"adversarial"`` or ``"regret"``.
 * ``supporter_policy``: ``None`` (a learnable seat, default) or a policy object with
@@ -110,8 +111,6 @@ Reset options: ``difficulty``, ``profile_id`` (as in ``EmpathyEnv``); others are
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -125,12 +124,11 @@ from empathy_gym.envs.multiagent._seats import (
     PARAMETRIC, CachedSpaces, SeatView, check_actions, check_max_cycles, check_policy, conversation_seed, decode_expression,
     expression_info, known_options, seeker_action_space, seeker_observation, seeker_observation_space,
 )
-from empathy_gym.envs.support import MAX_USER_CHARS, RESET_OPTIONS, EmpathyEnv, EpisodeEndedError, _check_choice
+from empathy_gym._validation import check_choice
+from empathy_gym.envs.support import MAX_USER_CHARS, RESET_OPTIONS, EmpathyEnv, EpisodeEndedError
 from empathy_gym.envs.support_strategy import EmpathyStrategyEnv
-from empathy_gym.model.difficulty import DifficultyLike
 from empathy_gym.model.expression import Expression
 from empathy_gym.model.oracle import OracleSupporter
-from empathy_gym.profiles import Profile
 
 ACTION_MODES = ("strategy", "text")
 SEEKER_REWARDS = ("cooperative", "adversarial", "regret")
@@ -145,29 +143,23 @@ class SupporterSeekerEnv(CachedSpaces, ParallelEnv):
 
     def __init__(
         self,
-        difficulty: DifficultyLike = "normal",
-        split: str = "train",
-        profiles: str | os.PathLike | Sequence[Profile] | None = None,
         action_mode: str = "strategy",
-        reward_mode: str = "delta",
         seeker_reward: str = "cooperative",
-        emotion_obs: str = "exact",
-        emotion_noise: float = 10.0,
-        max_reply_chars: int = 2000,
         supporter_policy: Any = None,
         seeker_policy: Any = None,
         max_cycles: int | None = None,
         render_mode: str | None = None,
+        **conversation: Any,
     ) -> None:
-        _check_choice("action_mode", action_mode, ACTION_MODES)
-        _check_choice("seeker_reward", seeker_reward, SEEKER_REWARDS)
+        check_choice("action_mode", action_mode, ACTION_MODES)
+        check_choice("seeker_reward", seeker_reward, SEEKER_REWARDS)
         check_policy("supporter_policy", supporter_policy)
         check_policy("seeker_policy", seeker_policy, (PARAMETRIC,))
         if supporter_policy is not None and seeker_policy is not None:
             raise ValueError("supporter_policy and seeker_policy are both set: at least one seat must be an agent")
         self.max_cycles = check_max_cycles(max_cycles)
-        common = dict(difficulty=difficulty, split=split, profiles=profiles, reward_mode=reward_mode,
-                      emotion_obs=emotion_obs, emotion_noise=emotion_noise, render_mode=render_mode)
+        max_reply_chars = conversation.pop("max_reply_chars", 2000)
+        common = {**conversation, "render_mode": render_mode}
         # The conversation itself is the single-agent env: same user, dynamics, rewards and info.
         self._conversation: EmpathyEnv = (
             EmpathyStrategyEnv(**common) if action_mode == "strategy" or supporter_policy is not None
@@ -175,11 +167,8 @@ class SupporterSeekerEnv(CachedSpaces, ParallelEnv):
         self._shadow = EmpathyStrategyEnv(**{**common, "render_mode": None}) if seeker_reward == "regret" else None
         self._oracle = OracleSupporter()
         self._shadow_ended = False
-        self.action_mode = action_mode
-        self.seeker_reward = seeker_reward
-        self.render_mode = render_mode
-        self.supporter_policy = supporter_policy
-        self.seeker_policy = seeker_policy
+        self.action_mode, self.seeker_reward, self.render_mode = action_mode, seeker_reward, render_mode
+        self.supporter_policy, self.seeker_policy = supporter_policy, seeker_policy
 
         text_length = MAX_USER_CHARS if isinstance(self._conversation, EmpathyStrategyEnv) else max_reply_chars
         self._observation_spaces = {SUPPORTER: self._conversation.observation_space,

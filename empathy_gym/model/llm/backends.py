@@ -40,6 +40,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from empathy_gym._validation import check_int
+
 Message = Mapping[str, str]
 Conversation = Sequence[Message]
 
@@ -85,10 +87,11 @@ def describe_error(error: Exception) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
+def check_backend(backend: Any) -> None:
+    """Raise ``TypeError`` unless ``backend`` has the :class:`Backend` method."""
+    if not callable(getattr(backend, "generate", None)):
+        raise TypeError(f"backend must have a generate(conversations, *, max_new_tokens, seeds) method, got "
+                        f"{type(backend).__name__}; see empathy_gym.model.llm.backends")
 
 
 def _check_temperature(value: Any) -> float:
@@ -169,7 +172,7 @@ class TransformersBackend:
         if isinstance(top_p, bool) or not isinstance(top_p, Real) or not 0.0 < float(top_p) <= 1.0:
             raise ValueError(f"top_p must be a number in (0, 1], got {top_p!r}")
         self.top_p = float(top_p)
-        self.max_batch_size = None if max_batch_size is None else _check_positive_int("max_batch_size", max_batch_size)
+        self.max_batch_size = None if max_batch_size is None else check_int("max_batch_size", max_batch_size)
         loaded_here = isinstance(model, (str, os.PathLike))
         if loaded_here:
             path = Path(model).expanduser()
@@ -204,7 +207,7 @@ class TransformersBackend:
 
     def generate(self, conversations: Sequence[Conversation], *, max_new_tokens: int,
                  seeds: Sequence[int]) -> list[str | Exception]:
-        _check_positive_int("max_new_tokens", max_new_tokens)
+        check_int("max_new_tokens", max_new_tokens)
         size = self.max_batch_size or max(1, len(conversations))
         outputs: list[str | Exception] = []
         for start in range(0, len(conversations), size):
@@ -281,11 +284,11 @@ class OpenAIBackend:
         self.retries = retries
         self.backoff = float(backoff)
         self.temperature = _check_temperature(temperature)
-        self.concurrency = _check_positive_int("concurrency", concurrency)
+        self.concurrency = check_int("concurrency", concurrency)
 
     def generate(self, conversations: Sequence[Conversation], *, max_new_tokens: int,
                  seeds: Sequence[int]) -> list[str | Exception]:
-        _check_positive_int("max_new_tokens", max_new_tokens)
+        check_int("max_new_tokens", max_new_tokens)
         jobs = list(zip(conversations, seeds))
         if len(jobs) == 1:
             return [self._complete(*jobs[0], max_new_tokens)]

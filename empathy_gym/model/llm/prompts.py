@@ -125,12 +125,9 @@ def analysis_messages(profile: Profile, difficulty: Difficulty, *, perceived_int
         "voice;\n"
         f'  "reasons": up to two codes from [{", ".join(REASONS)}], most important first;\n'
         f'  "change": an integer from -{max_change} to {max_change}, how much your emotion moves.')
-    user = (
-        f"Your emotion before this reply: {emotion}.\n"
-        f"{_transcript_block(user_turns, agent_turns)}\n"
-        f"<supporter_reply>\n{quote(reply)}\n</supporter_reply>\n"
-        "Judge the supporter's reply. Answer with the JSON object only.")
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return _chat(system, f"Your emotion before this reply: {emotion}.", _transcript_block(user_turns, agent_turns),
+                 f"<supporter_reply>\n{quote(reply)}\n</supporter_reply>",
+                 "Judge the supporter's reply. Answer with the JSON object only.")
 
 
 def retry_messages(messages: Sequence[dict[str, str]], bad_output: str) -> list[dict[str, str]]:
@@ -159,9 +156,11 @@ def reply_messages(profile: Profile, difficulty: Difficulty, *, emotion: int, st
         f"{reticence}\n\n{DATA_RULE}\n\n"
         "Write only what you say next: one to three sentences of plain speech, in your speaking style, with no "
         "name label, no quotation marks around it and no description of actions.")
-    user = (
-        f"{_transcript_block(user_turns, agent_turns)}\n"
-        f"Your inner reaction to the supporter's last reply: {quote(inner_reaction)}\n"
-        f"Your emotion is now {emotion} out of 100. {STATE_TEXT[state]}\n"
-        "What do you say next?")
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return _chat(system, _transcript_block(user_turns, agent_turns),
+                 f"Your inner reaction to the supporter's last reply: {quote(inner_reaction)}",
+                 f"Your emotion is now {emotion} out of 100. {STATE_TEXT[state]}", "What do you say next?")
+
+
+def _chat(system: str, *user_lines: str) -> list[dict[str, str]]:
+    """A system message and one user message made of ``user_lines``, one per line."""
+    return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(user_lines)}]

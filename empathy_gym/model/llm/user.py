@@ -12,8 +12,10 @@ One turn, read top to bottom in :meth:`LLMUser.respond_steps`:
    leniently (:mod:`~empathy_gym.model.llm.parsing`); an unreadable answer is asked for again
    ``analysis_retries`` times (default once); if it still cannot be read, or the backend failed,
    the twin's emotion change, reasons and inner thought are used for this turn (a *fallback*).
-3. **Emotion arithmetic** (the simulator's, not the model's): ``change + noise * NOISE_SD * N(0,1)``,
-   then the difficulty's ``max_delta`` clamp, then the 0..100 bounds and the state letter.
+3. **Emotion arithmetic** (the simulator's, not the model's): the model's ``change`` is settled by
+   :func:`~empathy_gym.model.emotion.settle_emotion`, as every user's is: ``change + noise *
+   NOISE_SD * N(0,1)``, then the difficulty's ``max_delta`` clamp, then the 0..100 bounds and the
+   state letter.
 4. **Reply call**: the model writes what the person says next from the new emotion and its inner
    reaction, never naming the hidden need. An empty or failed reply falls back to the twin's words.
 
@@ -35,12 +37,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from empathy_gym._validation import check_int
 from empathy_gym.model.difficulty import Difficulty
-from empathy_gym.model.emotion import clip_emotion, emotion_state
+from empathy_gym.model.emotion import reaction_for, settle_emotion
 from empathy_gym.model.llm import prompts
-from empathy_gym.model.llm.backends import Backend, describe_error, generate_batch
+from empathy_gym.model.llm.backends import Backend, backend_from_spec, check_backend, describe_error, generate_batch
 from empathy_gym.model.llm.parsing import Analysis, clean_reply, parse_analysis
-from empathy_gym.model.parametric import NOISE_SD, REACTION_THRESHOLDS, ParametricUser, UserTurn
+from empathy_gym.model.parametric import ParametricUser
+from empathy_gym.model.user import Conversation, SimulatedUser, UserTurn
 from empathy_gym.profiles import Profile
 
 PHASES = ("analysis", "reply")
@@ -90,18 +94,14 @@ def run_turns(turns: Sequence[TurnSteps], backend: Backend) -> list[UserTurn]:
 
 
 @dataclass(frozen=True)
-class _State:
+class _State(Conversation):
     """The conversation as the LLM user lived it (replaced whole at the end of each turn)."""
 
-    emotion: int
-    turn: int
-    user_turns: tuple[str, ...]
-    agent_turns: tuple[str, ...]
     fallbacks: int = 0  # calls of this episode (analyses or replies) that fell back to the twin
     errors: int = 0  # backend failures this episode
 
 
-class LLMUser:
+class LLMUser(SimulatedUser):
     """A simulated user played by a language model through a :class:`~empathy_gym.model.llm.backends.Backend`.
 
     Args:
@@ -114,33 +114,47 @@ class LLMUser:
             clamped to it (the difficulty's ``max_delta`` then applies on top).
     """
 
+    _state: _State | None
+
     def __init__(self, backend: Backend, *, analysis_retries: int = 1, analysis_tokens: int = 200,
                  reply_tokens: int = 120, max_change: int = 25) -> None:
-        if not callable(getattr(backend, "generate", None)):
-            raise TypeError(f"backend must have a generate(conversations, *, max_new_tokens, seeds) method, got "
-                            f"{type(backend).__name__}; see empathy_gym.model.llm.backends")
+        check_backend(backend)
         for name, value, low in (("analysis_retries", analysis_retries, 0), ("analysis_tokens", analysis_tokens, 1),
                                  ("reply_tokens", reply_tokens, 1), ("max_change", max_change, 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+            check_int(name, value, low)
         self.backend = backend
         self.analysis_retries = analysis_retries
         self.analysis_tokens = analysis_tokens
         self.reply_tokens = reply_tokens
         self.max_change = max_change
         self._twin = ParametricUser()
-        self._state: _State | None = None
+        self._state = None
 
     # -- conversation ----------------------------------------------------------------------
     def start(self, profile: Profile, difficulty: Difficulty, rng: np.random.Generator) -> str:
         """Begin a conversation; the opening message is the profile's (no model call at reset)."""
         opening = self._twin.start(profile, difficulty, rng)
-        self._state = _State(emotion=difficulty.initial_emotion, turn=0, user_turns=(opening,), agent_turns=())
+        self._state = _State(profile=profile, difficulty=difficulty, emotion=difficulty.initial_emotion, turn=0,
+                             user_turns=(opening,), agent_turns=())
         return opening
 
     def respond(self, reply: str, rng: np.random.Generator) -> UserTurn:
         """React to ``reply``: one analysis call (plus retries), the emotion arithmetic, one reply call."""
         return run_turns([self.respond_steps(reply, rng)], self.backend)[0]
+
+    @classmethod
+    def respond_together(cls, users: Sequence[SimulatedUser], replies: Sequence[str],
+                         rngs: Sequence[np.random.Generator]) -> list[UserTurn]:
+        """Every user's turn, the model calls of the users sharing a backend in one batch per phase."""
+        groups: dict[int, list[int]] = {}
+        for index, user in enumerate(users):
+            groups.setdefault(id(user.backend), []).append(index)
+        turns: list[UserTurn | None] = [None] * len(users)
+        for members in groups.values():
+            steps = [users[i].respond_steps(replies[i], rngs[i]) for i in members]
+            for index, turn in zip(members, run_turns(steps, users[members[0]].backend)):
+                turns[index] = turn
+        return turns  # type: ignore[return-value]  (every index belongs to one group)
 
     def respond_steps(self, reply: str, rng: np.random.Generator) -> TurnSteps:
         """The turn as a generator of :class:`GenerationRequest` (see the module docstring)."""
@@ -149,7 +163,7 @@ class LLMUser:
         fallback = self._twin.respond(reply, rng)
         noise_draw = float(rng.standard_normal())
         analysis_seed, reply_seed = (int(seed) for seed in rng.integers(2**31 - 1, size=2))
-        profile, difficulty = self._twin.profile, self._twin.difficulty
+        profile, difficulty = state.profile, state.difficulty
         errors: list[str] = []
 
         # Analysis, with bounded retries on unreadable answers; a backend failure goes straight to fallback.
@@ -170,17 +184,14 @@ class LLMUser:
             messages = prompts.retry_messages(messages, output)
 
         if analysis is not None:
-            felt = analysis.change + difficulty.noise * NOISE_SD * noise_draw
-            limit = difficulty.max_delta
-            raw = felt if limit is None else float(np.clip(felt, -limit, limit))
-            emotion = clip_emotion(state.emotion + raw)
+            settled = settle_emotion(state.emotion, analysis.change, difficulty, noise_draw)
+            emotion, mood = settled.emotion, settled.state
             inner_thought = analysis.inner_reaction or fallback.inner_thought
             reasons = analysis.reasons
-            reaction = _reaction(felt)
-        else:  # the parametric twin's turn stands in (same start emotion, same clamp and bounds)
-            emotion, inner_thought, reasons, reaction = (fallback.emotion, fallback.inner_thought, fallback.reasons,
-                                                         fallback.reaction)
-        mood = emotion_state(emotion)
+            reaction = reaction_for(settled.felt)
+        else:  # the parametric twin's turn stands in (same start emotion, same settling)
+            emotion, mood, inner_thought, reasons, reaction = (
+                fallback.emotion, fallback.state, fallback.inner_thought, fallback.reasons, fallback.reaction)
 
         output = yield GenerationRequest(
             tuple(prompts.reply_messages(profile, difficulty, emotion=emotion, state=mood, inner_reaction=inner_thought,
@@ -209,47 +220,21 @@ class LLMUser:
 
     # -- what the environment reads ----------------------------------------------------------
     @property
-    def emotion(self) -> int:
-        return self._require_state().emotion
-
-    @property
-    def turn(self) -> int:
-        return self._require_state().turn
-
-    @property
-    def profile(self) -> Profile:
-        self._require_state()
-        return self._twin.profile
-
-    @property
-    def difficulty(self) -> Difficulty:
-        self._require_state()
-        return self._twin.difficulty
-
-    @property
     def trust(self) -> float:
         """The parametric twin's trust (an estimate: the model keeps no such number)."""
         self._require_state()
         return self._twin.trust
 
-    @property
-    def user_turns(self) -> tuple[str, ...]:
-        """Everything the user has said so far, opening message first."""
-        return self._require_state().user_turns
 
-    @property
-    def agent_turns(self) -> tuple[str, ...]:
-        """The agent's replies so far, as the user read them."""
-        return self._require_state().agent_turns
-
-    def _require_state(self) -> _State:
-        if self._state is None:
-            raise RuntimeError("the simulated user has no conversation yet; call start() first")
-        return self._state
-
-
-def _reaction(felt: float) -> str:
-    for threshold, name in REACTION_THRESHOLDS:
-        if felt >= threshold:
-            return name
-    return "very_negative"
+def make_llm_user(backend: Backend | str | None = None, *, analysis_retries: int = 1, analysis_tokens: int = 200,
+                  reply_tokens: int = 120, max_change: int = 25) -> LLMUser:
+    """The ``llm`` user kind's factory: an :class:`LLMUser` on ``backend`` (a Backend or a spec string)."""
+    if backend is None:
+        raise ValueError(
+            "the LLM user needs a model: pass backend= a TransformersBackend (a local model directory), an "
+            "OpenAIBackend (an OpenAI-compatible server), a CallableBackend, or a spec string such as "
+            "'transformers:/path/to/model' or 'openai:http://127.0.0.1:8000/v1#model-name'; nothing is downloaded")
+    if isinstance(backend, str):
+        backend = backend_from_spec(backend)
+    return LLMUser(backend, analysis_retries=analysis_retries, analysis_tokens=analysis_tokens,
+                   reply_tokens=reply_tokens, max_change=max_change)
