@@ -106,6 +106,36 @@ def run_sb3(config: PPOConfig, tracker: _Tracker):
     return model, int(model.num_timesteps)
 
 
+def summarise_runs(runs: list[dict], agents: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """Per agent: mean steps and seconds to the threshold (nan unless every seed reached it), final score, speed."""
+    def mean(agent: str, pick) -> float:
+        values = [pick(run) for run in runs if run["agent"] == agent]
+        return float(np.mean(values)) if values and all(v is not None for v in values) else float("nan")
+
+    return {agent: {
+        "seconds_to_threshold": mean(agent, lambda r: r["reached"] and r["reached"]["seconds"]),
+        "steps_to_threshold": mean(agent, lambda r: r["reached"] and r["reached"]["steps"]),
+        "reached": sum(1 for r in runs if r["agent"] == agent and r["reached"]),
+        "final": mean(agent, lambda r: r["final"]["mean_final_emotion"]),
+        "steps_per_second": mean(agent, lambda r: r["steps_per_second"]),
+    } for agent in agents}
+
+
+def table_rows(runs: list[dict], summary: dict[str, dict[str, float]], n_seeds: int) -> list[str]:
+    """The Markdown rows of the comparison table: one per agent and seed, then one mean per agent."""
+    lines = ["| agent | seed | train s | steps/s | steps to threshold | train s to threshold | final test score |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for run in runs:
+        reached = run["reached"] or {"steps": "not reached", "seconds": "-"}
+        lines.append(f"| {run['agent']} | {run['seed']} | {run['train_seconds']:.0f} | {run['steps_per_second']} "
+                     f"| {reached['steps']} | {reached['seconds']} | {run['final']['mean_final_emotion']:.1f} "
+                     f"+/- {run['final']['ci95']:.1f} |")
+    for agent, s in summary.items():
+        lines.append(f"| **{agent} mean** | | | {s['steps_per_second']:.0f} | {s['steps_to_threshold']:.0f} "
+                     f"({s['reached']}/{n_seeds} reached) | {s['seconds_to_threshold']:.1f} | {s['final']:.1f} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
@@ -138,19 +168,7 @@ def main() -> None:
                   f"final {final['mean_final_emotion']:.1f}", flush=True)
     elapsed = time.perf_counter() - start
 
-    def mean(agent: str, pick) -> float:
-        values = [pick(run) for run in runs if run["agent"] == agent]
-        return float(np.mean(values)) if values and all(v is not None for v in values) else float("nan")
-
-    summary = {}
-    for agent in ("bundled", "sb3"):
-        summary[agent] = {
-            "seconds_to_threshold": mean(agent, lambda r: r["reached"] and r["reached"]["seconds"]),
-            "steps_to_threshold": mean(agent, lambda r: r["reached"] and r["reached"]["steps"]),
-            "reached": sum(1 for r in runs if r["agent"] == agent and r["reached"]),
-            "final": mean(agent, lambda r: r["final"]["mean_final_emotion"]),
-            "steps_per_second": mean(agent, lambda r: r["steps_per_second"]),
-        }
+    summary = summarise_runs(runs, ("bundled", "sb3"))
     ratio = summary["bundled"]["seconds_to_threshold"] / summary["sb3"]["seconds_to_threshold"]
     defaults = PPOConfig()
     command = (f"python benchmarks/ppo_vs_sb3.py --seeds {' '.join(map(str, args.seeds))} --total-steps {args.total_steps}"
@@ -164,17 +182,8 @@ def main() -> None:
         f"{defaults.learning_rate:g}, hidden layers {defaults.hidden_sizes}, {defaults.n_features} text features, "
         f"text memory {defaults.text_memory}.",
         "",
-        "| agent | seed | train s | steps/s | steps to threshold | train s to threshold | final test score |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for run in runs:
-        reached = run["reached"] or {"steps": "not reached", "seconds": "-"}
-        lines.append(f"| {run['agent']} | {run['seed']} | {run['train_seconds']:.0f} | {run['steps_per_second']} "
-                     f"| {reached['steps']} | {reached['seconds']} | {run['final']['mean_final_emotion']:.1f} "
-                     f"+/- {run['final']['ci95']:.1f} |")
-    for agent, s in summary.items():
-        lines.append(f"| **{agent} mean** | | | {s['steps_per_second']:.0f} | {s['steps_to_threshold']:.0f} "
-                     f"({s['reached']}/{len(args.seeds)} reached) | {s['seconds_to_threshold']:.1f} | {s['final']:.1f} |")
+    lines += table_rows(runs, summary, len(args.seeds))
     lines += ["", f"Wall-clock to a test score of {args.threshold:g}, bundled / SB3: **{ratio:.2f}** "
                   "(nan when a seed never reached it; see the rows)."]
     table = "\n".join(lines)

@@ -308,7 +308,8 @@ def load_policy(spec: str, *, seed: int = 0, greedy: bool = True) -> tuple[Any, 
 
     ``spec`` is a reference policy's name (``random``, ``heuristic``, ``oracle``,
     ``always_<strategy>``), a bundled PPO checkpoint (``*.pt``, written by ``train``), a
-    stable-baselines3 model (``*.zip``, trained on ``make_sb3_env`` observations), or an LLM agent
+    stable-baselines3 model (``*.zip``, trained on ``make_sb3_env`` observations), an RLlib checkpoint
+    folder (written by :func:`empathy_gym.integrations.rllib.save_checkpoint`), or an LLM agent
     (``transformers:PATH`` or ``openai:BASE_URL#MODEL``, see :mod:`empathy_gym.policies.llm_agent`).
     Reference and SB3 policies play ``EmpathyGym/SupportStrategy-v0``; a checkpoint plays its
     training env; an LLM agent writes free text in ``EmpathyGym/Support-v0``.
@@ -337,8 +338,13 @@ def load_policy(spec: str, *, seed: int = 0, greedy: bool = True) -> tuple[Any, 
         from empathy_gym.integrations.sb3 import SB3Policy, load_sb3_model
 
         return SB3Policy(load_sb3_model(path), deterministic=greedy, name=path.stem), "EmpathyGym/SupportStrategy-v0"
+    if path.is_dir() and (path / "empathy_gym_features.json").is_file():
+        from empathy_gym.integrations.rllib import load_rllib_policy
+
+        policy = load_rllib_policy(path, greedy=greedy, seed=seed)
+        return policy, policy.env_id
     raise ValueError(f"unknown policy {spec!r}: give a reference policy ({', '.join(references)}), "
-                     "a PPO checkpoint (.pt), a stable-baselines3 model (.zip) or an LLM agent "
+                     "a PPO checkpoint (.pt), a stable-baselines3 model (.zip), an RLlib checkpoint folder or an LLM agent "
                      "(transformers:PATH, openai:BASE_URL#MODEL)")
 
 

@@ -31,7 +31,8 @@ The agent is :class:`~empathy_gym.agents.ppo.PPOConfig` with :data:`AGENT_SETTIN
 defaults: the settings the committed sweep was measured with.
 
 Run it as ``empathy-gym sweep`` (``--quick``: 2 seeds, 20k steps, about 8 minutes on 2 idle cores) or
-``python benchmarks/difficulty_sweep.py``. Nothing here tunes the simulator: the rules are fixed
+``python benchmarks/difficulty_sweep.py``; ``--ray [ADDRESS]`` runs the runs as Ray tasks on a local
+Ray or a cluster (:mod:`empathy_gym.integrations.ray_sweep`). Nothing here tunes the simulator: the rules are fixed
 before a sweep runs (DESIGN.md section 7).
 """
 
@@ -108,6 +109,11 @@ def axis_position(axis: str, value: float) -> float:
 def run_one(condition: Condition, seed: int, total_steps: int, eval_seeds: Sequence[int],
             out_dir: str | os.PathLike) -> dict[str, Any]:
     """Train one agent under ``condition``, evaluate it on every cell, write and return its record."""
+    return write_record(out_dir, train_and_evaluate(condition, seed, total_steps, eval_seeds))
+
+
+def train_and_evaluate(condition: Condition, seed: int, total_steps: int, eval_seeds: Sequence[int]) -> dict[str, Any]:
+    """Train one agent under ``condition`` and evaluate it on every cell; return its record (written by the caller)."""
     from empathy_gym.agents.ppo import PPOConfig, PPOPolicy, train
 
     config = PPOConfig(env_id=ENV_ID, difficulty=condition.difficulty, curriculum=condition.curriculum,
@@ -132,7 +138,12 @@ def run_one(condition: Condition, seed: int, total_steps: int, eval_seeds: Seque
         "curve": {key: [row[key] for row in history]
                   for key in ("global_step", "entropy", "mean_final_emotion", "curriculum_level")},
     }
-    path = _run_path(out_dir, condition, seed)
+    return record
+
+
+def write_record(out_dir: str | os.PathLike, record: dict[str, Any]) -> dict[str, Any]:
+    """Write one run's record to ``<out_dir>/runs/`` atomically (so a rerun resumes); return it."""
+    path = _run_path(out_dir, record["condition"], record["seed"])
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(record, allow_nan=True), encoding="utf-8")
@@ -140,14 +151,19 @@ def run_one(condition: Condition, seed: int, total_steps: int, eval_seeds: Seque
     return record
 
 
-def _run_path(out_dir: str | os.PathLike, condition: Condition, seed: int) -> Path:
-    return Path(out_dir) / "runs" / f"{condition.name}-seed{seed}.json"
+def _run_path(out_dir: str | os.PathLike, condition: Condition | str, seed: int) -> Path:
+    name = condition.name if isinstance(condition, Condition) else condition
+    return Path(out_dir) / "runs" / f"{name}-seed{seed}.json"
 
 
 def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: int, eval_seeds: Sequence[int],
               only: Sequence[str] | None = None, workers: int = 1,
-              progress: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    """Run every (condition, seed) not yet in ``out_dir``; return all records of this configuration."""
+              progress: Callable[[str], None] = print, ray_address: str | None = None) -> list[dict[str, Any]]:
+    """Run every (condition, seed) not yet in ``out_dir``; return all records of this configuration.
+
+    ``ray_address`` runs them as Ray tasks instead of local processes (:mod:`empathy_gym.integrations.ray_sweep`:
+    ``"local"`` starts a local Ray, ``"auto"`` or an address joins a cluster); ``workers`` is then unused.
+    """
     every = conditions()
     if only is not None:
         names = {c.name for c in every} | {c.group for c in every}
@@ -169,7 +185,14 @@ def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: 
     progress(f"{len(records)} run(s) already done, {len(todo)} to go ({len(chosen)} conditions x {len(seeds)} seeds, "
              f"{total_steps} steps each, {workers} worker(s))")
     with progress_bar(len(todo), desc="sweep", unit="run", disable=not todo) as bar:
-        if workers <= 1:
+        if ray_address is not None:
+            from empathy_gym.integrations.ray_sweep import run_on_ray
+
+            for record in run_on_ray(todo, total_steps, tuple(eval_seeds), address=ray_address):
+                records[(record["condition"], record["seed"])] = write_record(out_dir, record)
+                bar.set_postfix_str(f"{record['condition']} seed {record['seed']} done", refresh=False)
+                bar.update()
+        elif workers <= 1:
             for condition, seed in todo:
                 records[(condition.name, seed)] = run_one(condition, seed, total_steps, eval_seeds, out_dir)
                 bar.set_postfix_str(f"{condition.name} seed {seed} done", refresh=False)
@@ -423,6 +446,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                         help="parallel training processes")
     parser.add_argument("--out", default="sweep", help="output folder (runs/ inside it make a rerun resume)")
+    parser.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                        help="run the runs as Ray tasks, one CPU each: alone, on a new local Ray; 'auto' or an "
+                             "address (host:port, ray://host:10001) joins a running cluster (needs ray: the ray extra)")
     return parser
 
 
@@ -453,10 +479,12 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
     records = run_sweep(args.out, seeds=settings["seeds"], total_steps=settings["total_steps"],
-                        eval_seeds=settings["eval_seeds"], only=args.conditions, workers=args.workers)
+                        eval_seeds=settings["eval_seeds"], only=args.conditions, workers=args.workers,
+                        ray_address=args.ray)
     meta = {"env_id": ENV_ID, "seeds": list(settings["seeds"]), "total_steps": settings["total_steps"],
             "eval_seeds": list(settings["eval_seeds"]), "eval_settings": {k: v.to_dict() for k, v in EVAL_SETTINGS.items()},
             "eval_splits": list(EVAL_SPLITS), "command": _command_line(), "machine": machine(), "workers": args.workers,
+            "ray": args.ray,
             "run_minutes": sum(r["train_seconds"] + r["eval_seconds"] for r in records) / 60,
             "agent_settings": {key: list(value) if isinstance(value, tuple) else value
                                for key, value in AGENT_SETTINGS.items()}}

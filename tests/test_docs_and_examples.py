@@ -11,6 +11,8 @@ import pytest
 from empathy_gym.envs.registration import ENVIRONMENTS, env_ids
 
 ROOT = Path(__file__).resolve().parents[1]
+#: README blocks that need the rllib extra start so; tests/test_rllib.py runs them (in its own environment).
+RLLIB_BLOCK = "# needs the rllib extra"
 
 
 def test_readme_table_lists_exactly_the_registered_ids():
@@ -46,7 +48,7 @@ def test_readme_python_blocks_run_in_order(capsys):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
     # Blocks that need a model or a server say so on their first line; the rest must run.
-    skipped = [block for block in blocks if block.startswith("# not run by the tests:")]
+    skipped = [block for block in blocks if block.startswith(("# not run by the tests:", RLLIB_BLOCK))]
     for block in skipped:
         compile(block, "README.md", "exec")  # they must at least be valid Python
     blocks = [block for block in blocks if block not in skipped]

@@ -3,6 +3,13 @@
 :mod:`empathy_gym.integrations.sb3` connects stable-baselines3 (``pip install stable-baselines3``,
 or the ``sb3`` extra): :func:`~empathy_gym.integrations.sb3.make_sb3_env` builds a featurised env
 that ``MultiInputPolicy`` accepts, and :class:`~empathy_gym.integrations.sb3.SB3Policy` plays a
-trained model through :func:`empathy_gym.evaluation.evaluate`. The optional library is imported
-only where it is needed, so this package imports without it.
+trained model through :func:`empathy_gym.evaluation.evaluate`.
+
+:mod:`empathy_gym.integrations.rllib` connects Ray RLlib (the ``rllib`` extra, in its own virtual
+environment: ``constraints-rllib.txt``): registered single- and multi-agent env creators, PPO
+configs with the bundled agent's hyperparameters, and :class:`~empathy_gym.integrations.rllib.RLlibPolicy`
+for ``evaluate``. :mod:`empathy_gym.integrations.ray_sweep` runs the difficulty sweep's runs as Ray
+tasks (``empathy-gym sweep --ray``, the ``ray`` extra).
+
+The optional libraries are imported only where they are needed, so this package imports without them.
 """
