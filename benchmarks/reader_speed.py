@@ -21,6 +21,7 @@ from throughput import REPLIES
 
 import empathy_gym  # noqa: F401
 from empathy_gym.model.appraisal import MOVE_READINGS
+from empathy_gym.vocabulary import STRATEGIES
 
 WRITTEN = RESULTS.parent / "data" / "written_replies.jsonl"
 
@@ -49,7 +50,7 @@ def main() -> None:
                                                   [REPLIES[i] for i in rng.integers(len(REPLIES), size=args.steps)]),
         "text env, a new reply every step": ("EmpathyGym/Support-v0",
                                              [f"{written[i % len(written)]} ({i})" for i in range(args.steps)]),
-        "strategy env": ("EmpathyGym/SupportStrategy-v0", [int(a) for a in rng.integers(15, size=args.steps)]),
+        "strategy env": ("EmpathyGym/SupportStrategy-v0", [int(a) for a in rng.integers(len(STRATEGIES), size=args.steps)]),
     }
     lines = ["| env | " + " | ".join(f"`{r}` steps/s" for r in MOVE_READINGS) + " |",
              "| --- |" + " ---: |" * len(MOVE_READINGS)]

@@ -11,7 +11,7 @@ no move (a greeting, filler, meta talk). Features (:func:`sentence_features`):
   "u", "ur", "sry", "feelin" and misspellings land near their neighbours);
 * whether the sentence asks (ends in ``?``) or exclaims, and its length in words (bucketed);
 * the summed weights of each strategy's cue patterns found in the sentence (the appraiser's
-  pattern reading, as 15 real-valued features), so the model learns how far to trust them.
+  pattern reading, one real-valued feature per strategy), so the model learns how far to trust them.
 
 Every feature name is hashed with CRC-32 (stable across processes and platforms); the weights are
 stored for the hashes seen in training only (``data/move_model.npz``: sorted hashes, one row of
