@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "empathy_gym"
 
 # Layer of each top-level part of the package: 1 data, 2 model, 3 environments, 4 wrappers, 5 consumers.
 LAYERS = {
-    "_text": 1, "_machine": 1, "_progress": 1, "_arguments": 1, "_validation": 1, "vocabulary": 1, "data": 1, "profiles": 1,
+    "_text": 1, "_machine": 1, "_progress": 1, "_arguments": 1, "_validation": 1, "_optional": 1, "vocabulary": 1, "data": 1, "profiles": 1,
     "model": 2,
     "envs": 3,
     "wrappers": 4,

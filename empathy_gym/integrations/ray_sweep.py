@@ -24,16 +24,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from empathy_gym._optional import require
+
 _INSTALL_HINT = ('empathy-gym sweep --ray needs Ray: pip install -c constraints.txt ".[sweep,ray]" '
                  "(on the driver and on every node of the cluster)")
 
 
 def _require_ray() -> Any:
-    try:
-        import ray
-    except ImportError as error:
-        raise ImportError(_INSTALL_HINT) from error
-    return ray
+    return require("ray", hint=_INSTALL_HINT)
 
 
 @contextmanager

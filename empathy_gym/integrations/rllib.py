@@ -63,6 +63,7 @@ import numpy as np
 from gymnasium import spaces
 
 import empathy_gym  # noqa: F401  (registers the EmpathyGym/ ids)
+from empathy_gym._optional import require
 from empathy_gym.wrappers.features import ReplayFeaturiser
 
 __all__ = [
@@ -87,13 +88,7 @@ _INSTALL_HINT = ('this needs Ray RLlib and torch: pip install -c constraints-rll
 
 def _require_rllib() -> Any:
     """Import ray with RLlib, or raise an ImportError that says how to install it."""
-    try:
-        import ray
-        import ray.rllib  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError as error:
-        raise ImportError(_INSTALL_HINT) from error
-    return ray
+    return require("ray", "ray.rllib", "torch", hint=_INSTALL_HINT)
 
 
 # --------------------------------------------------------------------------------------------

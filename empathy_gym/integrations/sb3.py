@@ -39,6 +39,7 @@ import gymnasium as gym
 from gymnasium import spaces
 
 import empathy_gym  # noqa: F401  (registers the EmpathyGym/ ids)
+from empathy_gym._optional import require
 from empathy_gym.wrappers.features import DialogueHistory, HashedTextFeatures, ReplayFeaturiser, ScaleToUnit
 
 __all__ = ["SB3Policy", "load_sb3_model", "make_sb3_env", "sb3_features"]
@@ -48,11 +49,7 @@ _INSTALL_HINT = "this needs stable-baselines3: pip install stable-baselines3 (or
 
 def _require_sb3() -> Any:
     """Import stable_baselines3, or raise an ImportError that says how to install it."""
-    try:
-        import stable_baselines3
-    except ImportError as error:
-        raise ImportError(_INSTALL_HINT) from error
-    return stable_baselines3
+    return require("stable_baselines3", hint=_INSTALL_HINT)
 
 
 def load_sb3_model(path: str | os.PathLike) -> Any:
