@@ -121,6 +121,22 @@ def summarise_runs(runs: list[dict], agents: tuple[str, ...]) -> dict[str, dict[
     } for agent in agents}
 
 
+def settings_line(defaults: PPOConfig, rollout: str, extra: str) -> str:
+    """The sentence of a report that names the PPO settings both agents ran with."""
+    return (f"Both agents with `PPOConfig`'s defaults: {defaults.num_envs} envs x {defaults.num_steps} steps per "
+            f"{rollout}, {defaults.update_epochs} epochs of {defaults.num_minibatches} minibatches, learning rate "
+            f"{defaults.learning_rate:g}{extra}.")
+
+
+def write_report(out: str, lines: list[str], record: dict) -> None:
+    """Write ``benchmarks/results/OUT.md`` (the report's lines) and ``OUT.json`` (``record``); print the report."""
+    table = "\n".join(lines)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{out}.json").write_text(json.dumps(record, indent=1) + "\n")
+    (RESULTS / f"{out}.md").write_text(table + "\n")
+    print(table)
+
+
 def table_rows(runs: list[dict], summary: dict[str, dict[str, float]], n_seeds: int) -> list[str]:
     """The Markdown rows of the comparison table: one per agent and seed, then one mean per agent."""
     lines = ["| agent | seed | train s | steps/s | steps to threshold | train s to threshold | final test score |",
@@ -177,23 +193,16 @@ def main() -> None:
     lines = [
         f"Command: `{command}` ({elapsed / 60:.1f} min on {machine()})",
         "",
-        f"Both agents with `PPOConfig`'s defaults: {defaults.num_envs} envs x {defaults.num_steps} steps per rollout, "
-        f"{defaults.update_epochs} epochs of {defaults.num_minibatches} minibatches, learning rate "
-        f"{defaults.learning_rate:g}, hidden layers {defaults.hidden_sizes}, {defaults.n_features} text features, "
-        f"text memory {defaults.text_memory}.",
+        settings_line(defaults, "rollout", f", hidden layers {defaults.hidden_sizes}, {defaults.n_features} text "
+                                           f"features, text memory {defaults.text_memory}"),
         "",
     ]
     lines += table_rows(runs, summary, len(args.seeds))
     lines += ["", f"Wall-clock to a test score of {args.threshold:g}, bundled / SB3: **{ratio:.2f}** "
                   "(nan when a seed never reached it; see the rows)."]
-    table = "\n".join(lines)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.out}.json").write_text(json.dumps(
-        {"command": command, "machine": machine(), "minutes": round(elapsed / 60, 1), "threshold": args.threshold,
-         "runs": runs, "summary": summary, "wall_clock_ratio": ratio,
-         "config": config_record(defaults)}, indent=1) + "\n")
-    (RESULTS / f"{args.out}.md").write_text(table + "\n")
-    print(table)
+    write_report(args.out, lines, {"command": command, "machine": machine(), "minutes": round(elapsed / 60, 1),
+                                   "threshold": args.threshold, "runs": runs, "summary": summary,
+                                   "wall_clock_ratio": ratio, "config": config_record(defaults)})
 
 
 if __name__ == "__main__":

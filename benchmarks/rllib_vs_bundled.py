@@ -21,13 +21,12 @@ Ray of its own (``--ray ADDRESS`` joins one) and stores RLlib's trial folders in
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 
 import torch
-from _common import RESULTS, config_record, machine
-from ppo_vs_sb3 import _Tracker, run_bundled, summarise_runs, table_rows
+from _common import config_record, machine
+from ppo_vs_sb3 import _Tracker, run_bundled, settings_line, summarise_runs, table_rows, write_report
 
 from empathy_gym.agents.ppo import PPOConfig, PPOPolicy
 from empathy_gym.evaluation import evaluate
@@ -96,23 +95,18 @@ def main() -> None:
         "developers' work during the run, so the absolute speeds are low and noisy; both agents ran in turn "
         "under the same conditions)",
         "",
-        f"Both agents with `PPOConfig`'s defaults: {defaults.num_envs} envs x {defaults.num_steps} steps per update, "
-        f"{defaults.update_epochs} epochs of {defaults.num_minibatches} minibatches, learning rate "
-        f"{defaults.learning_rate:g} annealed to 0, hidden layers {defaults.hidden_sizes}, {defaults.n_features} "
-        f"text features. RLlib: {args.env_runners} remote env runner(s), learner in the driver.",
+        settings_line(defaults, "update", f" annealed to 0, hidden layers {defaults.hidden_sizes}, "
+                                         f"{defaults.n_features} text features")
+        + f" RLlib: {args.env_runners} remote env runner(s), learner in the driver.",
         "",
     ]
     lines += table_rows(runs, summary, len(args.seeds))
     lines += ["", f"Wall-clock to a test score of {args.threshold:g}, RLlib / bundled: **{ratio:.2f}** "
                   "(above 1: RLlib is slower; nan when a seed never reached it)."]
-    table = "\n".join(lines)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.out}.json").write_text(json.dumps(
-        {"command": command, "machine": machine(), "shared_cpus": True, "minutes": round(elapsed / 60, 1),
-         "threshold": args.threshold, "env_runners": args.env_runners, "runs": runs, "summary": summary,
-         "wall_clock_ratio": ratio, "config": config_record(defaults)}, indent=1) + "\n")
-    (RESULTS / f"{args.out}.md").write_text(table + "\n")
-    print(table)
+    write_report(args.out, lines, {"command": command, "machine": machine(), "shared_cpus": True,
+                                   "minutes": round(elapsed / 60, 1), "threshold": args.threshold,
+                                   "env_runners": args.env_runners, "runs": runs, "summary": summary,
+                                   "wall_clock_ratio": ratio, "config": config_record(defaults)})
 
 
 if __name__ == "__main__":

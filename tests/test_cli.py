@@ -3,7 +3,6 @@ exit status, stderr, and what is (not) on disk afterwards."""
 
 import csv
 import json
-import math
 import signal
 import subprocess
 import sys

@@ -68,7 +68,7 @@ import csv
 import math
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any

@@ -326,8 +326,8 @@ class Appraiser:
         lexicon = load_lexicon()
         self._coherence = (CoherenceModel(shipped_coherence_weights(), frozenset(lexicon["stopwords"]))
                            if self._move_model is not None else None)
-        self._sentence_language = lru_cache(maxsize=8192)(
-            self._coherence.language_probability if self._coherence is not None else float)
+        if self._coherence is not None:
+            self._sentence_language = lru_cache(maxsize=8192)(self._coherence.language_probability)
         cues = load_strategy_cues()
         self._stopwords = frozenset(lexicon["stopwords"])
         self._keywords = frozenset(lexicon["empathy_keywords"])
@@ -430,9 +430,9 @@ class Appraiser:
         tokens = [word for word, _ in located]
         token_starts = [start for _, start in located]
         sentence_of_token = [bisect_right(offsets, start) - 1 for start in token_starts]
-        words_per_sentence = [0] * len(sentences)
-        for s in sentence_of_token:
-            words_per_sentence[s] += 1
+        words_of: list[list[str]] = [[] for _ in sentences]  # the words of each sentence
+        for token, s in zip(tokens, sentence_of_token):
+            words_of[s].append(token)
 
         # Per sentence: strategy index -> summed weight of its distinct cues found there.
         scores: list[dict[int, float]] = [{} for _ in sentences]
@@ -452,9 +452,9 @@ class Appraiser:
                     seen.add((s, match.entry))
                     scores[s][label] = scores[s].get(label, 0.0) + pattern_weights[match.entry]
 
-        weights, question, crowding = self._share_out(sentences, scores, tokens, sentence_of_token, words_per_sentence)
+        weights, question, crowding = self._share_out(sentences, scores, words_of)
         if self._move_model is not None:
-            weights, question = self._learned_share_out(sentences, scores, tokens, sentence_of_token)
+            weights, question = self._learned_share_out(sentences, scores, words_of)
         breaks = [m.start() for m in _SEGMENT_BREAK.finditer(cue_text)]
         mine = self._shingles(tokens)
         # Share of the reply's own trigrams that repeat an earlier one (from 6 words on: the distinct
@@ -473,7 +473,7 @@ class Appraiser:
             content=tuple((i, _stem(token)) for i, token in enumerate(tokens) if self._is_content(token)),
             shingles=frozenset(mine),
             self_repetition=self_repetition,
-            fragmented=self._fragmented(sentences, tokens, sentence_of_token) if self._coherence is not None else 0.0,
+            fragmented=self._fragmented(sentences, words_of) if self._coherence is not None else 0.0,
             n_chunks=len(chunks),
             unknown_chunks=unknown,
             weights=weights,
@@ -504,21 +504,16 @@ class Appraiser:
         self,
         sentences: list[str],
         scores: list[dict[int, float]],
-        tokens: list[str],
-        sentence_of_token: list[int],
-        words_per_sentence: list[int],
+        words_of: list[list[str]],
     ) -> tuple[np.ndarray, float, float]:
         """Strategy weights, the question share and the worst crowding of moves in one sentence."""
         totals = [0.0] * len(STRATEGIES)
-        words_of: list[list[str]] = [[] for _ in sentences]
-        for token, s in zip(tokens, sentence_of_token):
-            words_of[s].append(token)
         units = 0
         question = 0.0
         crowding = 0.0
         seen: set[tuple[str, ...]] = set()
         for s, sentence in enumerate(sentences):
-            n = words_per_sentence[s]
+            n = len(words_of[s])
             units += max(1, math.ceil(n / SENTENCE_UNIT_WORDS))
             key = tuple(words_of[s])
             if key in seen:
@@ -536,19 +531,15 @@ class Appraiser:
         weights.setflags(write=False)
         return weights, _clip(question / units) if units else 0.0, crowding
 
-    def _learned_share_out(self, sentences: list[str], scores: list[dict[int, float]], tokens: list[str],
-                           sentence_of_token: list[int]) -> tuple[np.ndarray, float]:
+    def _learned_share_out(self, sentences: list[str], scores: list[dict[int, float]],
+                           words_of: list[list[str]]) -> tuple[np.ndarray, float]:
         """Strategy weights and the question share from the move model, one sentence at a time.
 
         Each sentence weighs the square root of its length in words (so a short acknowledgement
         before the main move weighs less than the move), times ``ASKING_WEIGHT`` when it asks;
-        its move probabilities (the ``none`` class
-        left out) are shared out by that weight over the whole reply, so sentences that make no
+        its move probabilities (the ``none`` class left out) are shared out by that weight over the whole reply, so sentences that make no
         move dilute the others, and a sentence said again adds weight but no moves.
         """
-        words_of: list[list[str]] = [[] for _ in sentences]
-        for token, s in zip(tokens, sentence_of_token):
-            words_of[s].append(token)
         totals = np.zeros(len(STRATEGIES))
         question = mass = 0.0
         seen: set[tuple[str, ...]] = set()
@@ -569,18 +560,15 @@ class Appraiser:
         weights.setflags(write=False)
         return weights, _clip(question / mass) if mass else 0.0
 
-    def _fragmented(self, sentences: list[str], tokens: list[str], sentence_of_token: list[int]) -> float:
+    def _fragmented(self, sentences: list[str], words_of: list[list[str]]) -> float:
         """The length-weighted share of sentences that read as glued fragments (coherence model).
 
         A sentence whose probability of being language is ``FRAGMENT_FULL`` or less counts fully,
         one at ``FRAGMENT_ONSET`` or more not at all (real sentences score well above it).
         """
-        words = [0] * len(sentences)
-        for s in sentence_of_token:
-            words[s] += 1
         total = share = 0.0
-        for s, sentence in enumerate(sentences):
-            weight = math.sqrt(max(1, words[s]))
+        for sentence, words in zip(sentences, words_of):
+            weight = math.sqrt(max(1, len(words)))
             total += weight
             language = self._sentence_language(sentence)
             share += weight * _clip((FRAGMENT_ONSET - language) / (FRAGMENT_ONSET - FRAGMENT_FULL))
