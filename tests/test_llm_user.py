@@ -100,6 +100,8 @@ def test_the_turn_budget_truncates():
     ('{"change": 250}', 25, True),
     ('{"change": -3.6}', -4, False),
     ("I would say change: -5 overall.", -5, False),
+    pytest.param('{"change": 1' + "0" * 400 + "}", 25, True, id="an integer too large for a float"),
+    pytest.param('{"change": -1' + "0" * 400 + "}", -25, True, id="a negative one"),
     ('{"other": 1} then {"change": 2}', 2, False),
 ])
 def test_analysis_is_parsed_leniently(text, change, clamped):
