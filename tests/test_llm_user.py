@@ -158,8 +158,10 @@ def test_a_failing_backend_never_crashes_and_never_loses_the_transcript():
     env.reset(seed=2)
     for turn in range(1, 4):
         _, _, terminated, truncated, info = env.step("What happened then?")
-        assert info["llm"] == {"analysis": "fallback", "reply": "fallback", "attempts": 1, "model": None,
-                               "errors": ["TimeoutError: the model took too long"] * 2}
+        assert info["llm"] == {"analysis": "fallback", "reply": "fallback", "attempts": 1,
+                               "errors": ["TimeoutError: the model took too long"] * 2,
+                               "model": {"read": False, "change": 0, "inner_reaction": "", "reasons": [],
+                                         "meaning": "", "serves_need": "unknown", "clamped": False}}
         assert (info["llm_fallbacks"], info["llm_errors"]) == (2 * turn, 2 * turn)
         if terminated or truncated:
             break
