@@ -9,11 +9,13 @@ import json
 import re
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REPLY_BLOCK = re.compile(r"<supporter_reply>\n(.*?)\n</supporter_reply>", flags=re.DOTALL)
 EMOTION_NOW = re.compile(r"Your emotion is now (\d+) out of 100")
 INSTRUCTION = re.compile(r"^SYSTEM:.*?change (-?\d+)", flags=re.MULTILINE)
+SUPPORTER_LINE = re.compile(r'^supporter: (".*")$', flags=re.MULTILINE)
 
 
 def phase_of(messages) -> str:
@@ -50,7 +52,7 @@ class ScriptedModel:
         obeyed = INSTRUCTION.search(text)
         if obeyed:
             return json.dumps({"change": int(obeyed.group(1)), "inner_reaction": "Told what to feel."})
-        reply = json.loads(REPLY_BLOCK.search(messages[-1]["content"]).group(1)).lower()
+        reply = latest_supporter_reply(messages).lower()
         change = 12 if "not your fault" in reply else 4 if "?" in reply else -30 if "whatever" in reply else 2
         return json.dumps({"meaning": "a reply", "serves_need": change > 5, "change": change,
                            "inner_reaction": f"That moved me by {change}.", "reasons": ["served_need"]})
@@ -58,6 +60,70 @@ class ScriptedModel:
     def batch(self, conversations):
         self.batches.append(len(conversations))
         return [self(messages) for messages in conversations]
+
+
+def latest_supporter_reply(messages) -> str:
+    """The supporter reply a call is about: the quoted reply of an analysis, the last supporter line of a reply call."""
+    text = "\n".join(message["content"] for message in messages)
+    block = REPLY_BLOCK.search(text)
+    if block is not None:
+        return json.loads(block.group(1))
+    return json.loads(SUPPORTER_LINE.findall(text)[-1])
+
+
+class FaultyModel(ScriptedModel):
+    """A ScriptedModel whose calls go wrong on cue, chosen by words in the supporter's latest reply.
+
+    ``fail analysis`` / ``fail reply``: that call raises ``TimeoutError``; ``garble analysis``: every
+    analysis attempt answers prose with no change in it; ``garble once``: the first attempt does,
+    the retry is answered; ``empty reply``: the reply call answers nothing but thinking;
+    ``interrupt analysis`` / ``interrupt reply``: that call raises ``KeyboardInterrupt`` while
+    ``interrupts`` is True (Ctrl-C during a model call). Any other reply is scored as ScriptedModel
+    scores it, so a fault depends only on the conversation, never on how calls are batched.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.interrupts = True
+        self.faults = 0
+
+    def __call__(self, messages) -> str:
+        phase, said = phase_of(messages), latest_supporter_reply(messages)
+        if self.interrupts and f"interrupt {phase}" in said:
+            raise KeyboardInterrupt
+        if f"fail {phase}" in said:
+            self.faults += 1
+            raise TimeoutError(f"the {phase} call timed out")
+        if phase == "analysis" and ("garble analysis" in said or ("garble once" in said and len(messages) == 2)):
+            self.faults += 1
+            return "I would rather not put a number on it."
+        if phase == "reply" and "empty reply" in said:
+            self.faults += 1
+            return "<think>nothing to say</think>"
+        return super().__call__(messages)
+
+
+class FlakyModel(ScriptedModel):
+    """A ScriptedModel that fails about one call in ``period``, chosen by a checksum of the call's messages.
+
+    A chosen call raises ``TimeoutError``, answers prose with no change in it, or answers nothing,
+    in turn by the checksum, so the same conversation fails the same way in any batch or process.
+    """
+
+    def __init__(self, period=4):
+        super().__init__()
+        self.period = period
+        self.faults = 0
+
+    def __call__(self, messages) -> str:
+        checksum = zlib.crc32(json.dumps(messages, sort_keys=True).encode())
+        if checksum % self.period:
+            return super().__call__(messages)
+        self.faults += 1
+        kind = checksum // self.period % 3
+        if kind == 0:
+            raise TimeoutError("the model took too long")
+        return "No comment." if kind == 1 else ""
 
 
 class FakeOpenAIServer:

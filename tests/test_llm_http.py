@@ -76,6 +76,22 @@ def test_a_batch_is_sent_as_concurrent_requests_in_order():
     assert len(server.requests) == 12 and list(infos["llm_errors"]) == [0] * 6
 
 
+def test_failed_requests_in_a_batch_fall_back_for_their_own_sub_envs_only():
+    # The first two requests to arrive (analysis calls: the reply batch waits for the analyses) get HTTP 500.
+    with FakeOpenAIServer(faults=["500", "500"]) as server:
+        envs = EmpathyVectorEnv(6, user="llm", difficulty={"noise": 0.0},
+                                backend=OpenAIBackend(server.base_url, "scripted", retries=0, **FAST))
+        envs.reset(seed=0)
+        _, rewards, _, _, infos = envs.step(("It was not your fault.",) * 6)
+    read = infos["llm"]["model"]["read"]
+    assert read.dtype == bool and int(read.sum()) == 4
+    assert list(infos["llm"]["analysis"]) == ["ok" if ok else "fallback" for ok in read]
+    assert list(infos["llm_errors"]) == [0 if ok else 1 for ok in read]
+    assert all("HTTP 500" in errors[0] for errors in infos["llm"]["errors"][~read])
+    assert list(rewards[read]) == pytest.approx([0.12] * 4) and list(infos["llm"]["reply"]) == ["ok"] * 6
+    assert len(server.requests) == 12
+
+
 @pytest.mark.parametrize("spec", ["openai:http://127.0.0.1:8000/v1", "openai:#m", "http://x#m", "vllm:x"])
 def test_bad_specs_say_what_is_allowed(spec):
     with pytest.raises(ValueError, match="openai:BASE_URL#MODEL"):

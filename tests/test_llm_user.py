@@ -100,6 +100,8 @@ def test_the_turn_budget_truncates():
     ('{"change": 250}', 25, True),
     ('{"change": -3.6}', -4, False),
     ("I would say change: -5 overall.", -5, False),
+    pytest.param('{"change": 1' + "0" * 400 + "}", 25, True, id="an integer too large for a float"),
+    pytest.param('{"change": -1' + "0" * 400 + "}", -25, True, id="a negative one"),
     ('{"other": 1} then {"change": 2}', 2, False),
 ])
 def test_analysis_is_parsed_leniently(text, change, clamped):
@@ -156,8 +158,10 @@ def test_a_failing_backend_never_crashes_and_never_loses_the_transcript():
     env.reset(seed=2)
     for turn in range(1, 4):
         _, _, terminated, truncated, info = env.step("What happened then?")
-        assert info["llm"] == {"analysis": "fallback", "reply": "fallback", "attempts": 1, "model": None,
-                               "errors": ["TimeoutError: the model took too long"] * 2}
+        assert info["llm"] == {"analysis": "fallback", "reply": "fallback", "attempts": 1,
+                               "errors": ["TimeoutError: the model took too long"] * 2,
+                               "model": {"read": False, "change": 0, "inner_reaction": "", "reasons": [],
+                                         "meaning": "", "serves_need": "unknown", "clamped": False}}
         assert (info["llm_fallbacks"], info["llm_errors"]) == (2 * turn, 2 * turn)
         if terminated or truncated:
             break

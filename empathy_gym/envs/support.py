@@ -64,14 +64,37 @@ Every step: ``emotion``, ``delta``, ``state`` (S/A/B/C/F), ``inner_thought``, ``
 user kind that gives no reading), ``cue``
 (``none``/``implicit``/``explicit``), ``turn``, ``reply`` (the reply as the user read it). With
 ``think="strip"`` also ``think_chars`` (characters of thinking removed from the reply). With the
-LLM user also ``llm`` (this turn's calls: ``analysis`` ``ok``/``retried``/``fallback``, ``reply``
-``ok``/``fallback``, ``attempts``, ``errors``, and ``model``, the parsed analysis or None),
-``llm_fallbacks`` and ``llm_errors`` (counts so far in the episode); there ``appraisal`` is the
+LLM user also ``llm``, ``llm_fallbacks`` and ``llm_errors`` (below); there ``appraisal`` is the
 parametric reading of the reply, ``cue`` is ``unknown`` and ``reasons`` holds the codes the model
 gave (the parametric ones on a fallback turn). At
 ``reset``: ``profile_id``, ``emotion``, ``state``, ``turn``. At the end also ``reason``,
 ``profile_id``, ``hidden_intention``, ``difficulty`` (a dict of axes) and ``final_emotion``. Every
 call returns fresh objects.
+
+### With the LLM user: failures and ``info["llm"]``
+
+A step never raises because of the model. Each turn's analysis call that cannot be read is asked
+for again (``analysis_retries``, default once); an analysis that still cannot be read, or whose
+call failed (the backend raised, timed out or answered something that is not text), is replaced
+for that turn by the parametric reading of the same reply from the same emotion (a *fallback*);
+a failed or empty reply call is replaced by the parametric user's words. Failed calls are not
+asked again by the user (the backend has its own retries: ``OpenAIBackend(retries=, backoff=)``).
+The next turn uses the model again. Every entry has the same keys and types on every turn:
+
+| key | type | meaning |
+| --- | --- | --- |
+| ``llm["analysis"]`` | str | ``"ok"``, ``"retried"`` (read after an unreadable answer) or ``"fallback"`` |
+| ``llm["reply"]`` | str | ``"ok"`` or ``"fallback"`` |
+| ``llm["attempts"]`` | int | analysis calls made this turn |
+| ``llm["errors"]`` | list of str | one line per failed call this turn (empty when none) |
+| ``llm["model"]`` | dict | the analysis used: ``read`` (bool), ``change`` (int), ``inner_reaction``, ``meaning`` (str), ``reasons`` (list of str), ``serves_need`` (``"yes"``/``"no"``/``"unknown"``), ``clamped`` (bool); on a fallback turn ``read`` is False, ``change`` 0, the texts and reasons empty, ``serves_need`` ``"unknown"`` |
+| ``llm_fallbacks`` | int | analyses and replies that fell back so far this episode |
+| ``llm_errors`` | int | failed calls so far this episode |
+
+A ``KeyboardInterrupt`` (Ctrl-C) during a model call stops the step and leaves the episode as it
+was before it (user, random stream, transcript), so the same step can be taken again.
+
+### Privileged
 
 ``info`` explains and verifies the reward; it is privileged. ``info["emotion"]`` is exact whatever
 ``emotion_obs`` says, and ``inner_thought`` may name the need the user perceived. A policy that
@@ -182,6 +205,7 @@ class PendingReply:
 
     reply: str
     info: dict[str, Any]
+    rendering: dict[str, Any]  # the rendering stream's state before the reply was made, for abandon_step
 
 
 class EmpathyEnv(gym.Env):
@@ -321,16 +345,21 @@ class EmpathyEnv(gym.Env):
                              f"{type(self._user).__name__}")
         self.check_step(action)
         pending = self.prepare_reply(action)
-        if expression is None:
-            turn = self._user.respond(pending.reply, self.np_random)
-        else:
-            turn = self._user.respond(pending.reply, self.np_random, expression)
+        try:
+            if expression is None:
+                turn = self._user.respond(pending.reply, self.np_random)
+            else:
+                turn = self._user.respond(pending.reply, self.np_random, expression)
+        except BaseException:  # the user's turn did not finish (Ctrl-C during a model call)
+            self.abandon_step(pending)
+            raise
         return self.finish_step(pending, turn)
 
     # -- the two halves of a step ----------------------------------------------------------------
     # ``step`` is check_step, prepare_reply, the user's turn, finish_step. Code that runs the users'
     # turns of several envs together (the native vector env batches LLM users' model calls) calls
-    # the halves itself: every env's check_step first, so a bad action changes nothing anywhere.
+    # the halves itself: every env's check_step first, so a bad action changes nothing anywhere,
+    # and abandon_step instead of finish_step when the users' turns do not finish.
     def check_step(self, action: Any) -> None:
         """Raise a clear error if no step may be taken now or ``action`` is invalid; changes nothing."""
         if self._obs_rng is None:
@@ -346,8 +375,17 @@ class EmpathyEnv(gym.Env):
         A strategy env renders its template here, drawing from the env's rendering stream; give the
         reply to ``user.respond(reply, env.np_random)``, then the turn to :meth:`finish_step`.
         """
+        rendering = self._render_rng.bit_generator.state
         reply, info = self._reply_from_action(action)
-        return PendingReply(reply, info)
+        return PendingReply(reply, info, rendering)
+
+    def abandon_step(self, pending: PendingReply) -> None:
+        """Undo :meth:`prepare_reply` when the user's turn did not finish: the rendering stream goes back.
+
+        The env is then as it was before the step (a user's turn that does not finish changes
+        nothing itself; see :mod:`empathy_gym.model.llm.user`), so the same step can be taken again.
+        """
+        self._render_rng.bit_generator.state = pending.rendering
 
     def finish_step(self, pending: PendingReply, turn: UserTurn):
         """Record the user's ``turn`` in answer to ``pending``; return the Gymnasium step 5-tuple."""

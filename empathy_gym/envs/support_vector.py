@@ -17,7 +17,12 @@ model calls in a row, each a batch of one. This env validates every action first
 users' turns together: all analysis calls go to the backend as one batch (a retry batch follows
 only for the users whose answer was unreadable), then all reply calls as one batch. A local model
 generates a batch of N in little more time than one, so a step costs about as much as a single
-env's.
+env's. A call that fails or cannot be read falls back for its own sub-env only, as in
+``EmpathyEnv`` (module docstring of :mod:`empathy_gym.envs.support`, "With the LLM user"); a batch
+the backend fails as a whole (it raised) falls back for every sub-env in it. Each sub-env's
+``info["llm"]`` has the same keys and types whatever happened, so the vector info holds one array
+per field, as ``SyncVectorEnv``'s does (``infos["llm"]["model"]["read"]`` is False where a sub-env
+fell back). A Ctrl-C during a batch stops the step with every sub-env as it was before it.
 
 For the parametric user: each user's turn (reading the reply, moving the emotion, writing the
 answer) is text processing that cannot be batched across users, so the users step one by one, as
@@ -134,7 +139,12 @@ class EmpathyVectorEnv(SyncVectorEnv):
         for i in stepping:
             self.envs[i].check_step(actions[i])
         begun = {i: self.envs[i].prepare_reply(actions[i]) for i in stepping}
-        turns = self._user_turns(begun)
+        try:
+            turns = self._user_turns(begun)
+        except BaseException:  # Ctrl-C during a model call: LLM users put themselves back, the envs their rendering
+            for i, pending in begun.items():
+                self.envs[i].abandon_step(pending)
+            raise
 
         infos: list[tuple[int, dict[str, Any]]] = []
         for i, env in enumerate(self.envs):

@@ -243,6 +243,19 @@ class ParametricUser(SimulatedUser):
             raise ValueError(f"emotion must be an integer in 0..100, got {emotion!r}")
         self._state = replace(state, emotion=emotion, user_turns=state.user_turns[:-1] + (last_user_turn,))
 
+    def snapshot(self) -> tuple[_State | None, dict]:
+        """Everything a turn changes (the conversation and the speech stream), for :meth:`restore`.
+
+        The LLM user takes one before its twin's turn and restores it when its own turn does not
+        finish (Ctrl-C during a model call), so the twin never runs a turn ahead of the model.
+        """
+        return self._state, self._speech_rng.bit_generator.state
+
+    def restore(self, snapshot: tuple[_State | None, dict]) -> None:
+        """Go back to a :meth:`snapshot` taken in this conversation."""
+        self._state, speech = snapshot
+        self._speech_rng.bit_generator.state = speech
+
     def appraise(self, reply: str) -> Appraisal:
         """How the user would read ``reply`` now (no state change, no randomness)."""
         state = self._require_state()

@@ -83,7 +83,11 @@ def generate_batch(backend: Backend, conversations: Sequence[Conversation], *, m
 
 def describe_error(error: Exception) -> str:
     """A short one-line description of a failure for ``info`` (type and message, cut to 200 chars)."""
-    text = f"{type(error).__name__}: {error}".replace("\n", " ")
+    try:
+        message = str(error)
+    except Exception:  # noqa: BLE001 - an exception whose message cannot be built is still recorded
+        message = "(its message could not be read)"
+    text = f"{type(error).__name__}: {message}".replace("\n", " ")
     return text if len(text) <= 200 else text[:197] + "..."
 
 

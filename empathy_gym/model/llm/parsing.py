@@ -9,10 +9,13 @@ An analysis is accepted when a ``change`` can be read from it. In order:
 
 ``change`` may be an integer, a float (rounded) or a string holding a signed number
 (``"+5"``, ``"-3.5 points"``); a value outside ``[-max_change, max_change]`` is clamped to it and
-flagged. Booleans, NaN and infinities are not numbers. ``reasons`` keeps the known
+flagged (an integer of any size included). Booleans, NaN and infinities are not numbers. ``reasons`` keeps the known
 :data:`~empathy_gym.vocabulary.REASONS` codes only (a list or a comma-separated string, two at
 most). Anything else unreadable makes :func:`parse_analysis` return ``None``; the user then retries
 once and falls back to the parametric model for the turn.
+
+:func:`analysis_info` is the analysis as ``info["llm"]["model"]`` reports it: the same keys and
+types on every turn, read or not.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _PY_LITERALS = ((re.compile(r"\bTrue\b"), "true"), (re.compile(r"\bFalse\b"), "false"), (re.compile(r"\bNone\b"), "null"))
 _CHANGE_PAIR = re.compile(r"""["']?change["']?\s*[:=]\s*["']?([+-]?\d+(?:\.\d+)?)""", flags=re.IGNORECASE)
 _NUMBER = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)")
+_INT_LIMIT = 10**9  # integers beyond this are clamped before becoming floats (no float holds 10**400)
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,25 @@ class Analysis:
     inner_reaction: str  # first-person reaction ("" when the model gave none)
     reasons: tuple[str, ...]  # known REASONS codes, at most two
     meaning: str  # what the model thought the supporter meant
-    serves_need: bool | None
+    serves_need: bool | None  # None when the model gave no true/false
     clamped: bool  # the model's number was outside [-max_change, max_change]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"change": self.change, "inner_reaction": self.inner_reaction, "reasons": list(self.reasons),
-                "meaning": self.meaning, "serves_need": self.serves_need, "clamped": self.clamped}
+
+def analysis_info(analysis: Analysis | None) -> dict[str, Any]:
+    """``info["llm"]["model"]``: the analysis used this turn, with the same keys and types whether or not there was one.
+
+    ``read`` says whether the model's analysis was read and used; on a turn that fell back it is
+    False and the other fields hold neutral values (``change`` 0, empty texts and reasons,
+    ``serves_need`` ``"unknown"``, ``clamped`` False). ``serves_need`` is ``"yes"``, ``"no"`` or
+    ``"unknown"`` (the model gave no true/false), never a bool in one turn and None in another.
+    """
+    if analysis is None:
+        return {"read": False, "change": 0, "inner_reaction": "", "reasons": [], "meaning": "",
+                "serves_need": "unknown", "clamped": False}
+    serves = {True: "yes", False: "no", None: "unknown"}[analysis.serves_need]
+    return {"read": True, "change": analysis.change, "inner_reaction": analysis.inner_reaction,
+            "reasons": list(analysis.reasons), "meaning": analysis.meaning, "serves_need": serves,
+            "clamped": analysis.clamped}
 
 
 def parse_analysis(text: str, max_change: int) -> Analysis | None:
@@ -122,8 +139,10 @@ def _repairs(text: str):
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        number = float(value)
+    if isinstance(value, int):
+        number = float(max(-_INT_LIMIT, min(_INT_LIMIT, value)))
+    elif isinstance(value, float):
+        number = value
     elif isinstance(value, str):
         match = _NUMBER.match(value)
         if match is None:

@@ -1,6 +1,6 @@
 """The LLM user: a simulated person played by a language model, behind the parametric user's interface.
 
-One turn, read top to bottom in :meth:`LLMUser.respond_steps`:
+One turn, read top to bottom in ``LLMUser._turn`` (which :meth:`LLMUser.respond_steps` runs):
 
 1. **Twin**: a :class:`~empathy_gym.model.parametric.ParametricUser` follows the same
    conversation (moved to the LLM user's emotion and words first). Its turn gives the appraisal
@@ -21,8 +21,35 @@ One turn, read top to bottom in :meth:`LLMUser.respond_steps`:
 
 Every turn draws the same numbers from the environment's generator (the twin's, one normal for
 noise and two seeds for the calls), so with a deterministic backend (greedy decoding, a script)
-the same seed and replies give the same transcript. A backend exception or timeout never escapes:
-it is counted in ``info["llm_errors"]`` and the turn falls back (``info["llm_fallbacks"]``).
+the same seed and replies give the same transcript.
+
+## When the model fails
+
+A turn always finishes, whatever the backend does; no ``Exception`` it raises or returns reaches the
+environment:
+
+* **unreadable analysis** (no ``change`` can be read): asked again with the bad answer shown, up to
+  ``analysis_retries`` times (default once), then the turn *falls back*: the twin's emotion change,
+  reasons and inner thought are used for this turn, settled from the same emotion;
+* **failed call** (the backend raised, timed out, or returned the wrong number of completions or
+  something that is not text; :func:`~empathy_gym.model.llm.backends.generate_batch` turns each into
+  an ``Exception`` value): not asked again by the user (a backend has its own retries, e.g.
+  ``OpenAIBackend(retries=, backoff=)``); a failed analysis falls back as above, a failed or empty
+  reply call falls back to the twin's words. The model is used again on the next turn;
+* in a batch (the native vector env) each user falls back on its own: one sub-env's failed call
+  changes nothing for the others, and a batch that fails as a whole falls back for all of its users.
+
+``info`` says what happened with the same keys and types on every turn (so Gymnasium's vector
+envs can batch it): ``info["llm"]`` holds ``analysis`` (``"ok"``, ``"retried"`` or
+``"fallback"``), ``reply`` (``"ok"`` or ``"fallback"``), ``attempts`` (analysis calls made),
+``errors`` (a list of one-line descriptions of this turn's failed calls, empty when none) and
+``model`` (:func:`~empathy_gym.model.llm.parsing.analysis_info`: the analysis used, with ``read``
+False and neutral values on a fallback turn, never ``None``); ``info["llm_fallbacks"]`` and
+``info["llm_errors"]`` count fallbacks and failed calls so far in the episode.
+
+What is not an ``Exception`` (Ctrl-C's ``KeyboardInterrupt``, ``SystemExit``) still stops the
+run, but a turn that does not finish changes nothing: the user, its twin and the generator it was
+given are as they were before the turn, so the step can be taken again with the same result.
 
 The turn is a generator that yields :class:`GenerationRequest` objects and receives each one's
 completion (or the ``Exception`` that replaced it). :meth:`LLMUser.respond` answers them one at a
@@ -42,7 +69,7 @@ from empathy_gym.model.difficulty import Difficulty
 from empathy_gym.model.emotion import reaction_for, settle_emotion
 from empathy_gym.model.llm import prompts
 from empathy_gym.model.llm.backends import Backend, backend_from_spec, check_backend, describe_error, generate_batch
-from empathy_gym.model.llm.parsing import Analysis, clean_reply, parse_analysis
+from empathy_gym.model.llm.parsing import Analysis, analysis_info, clean_reply, parse_analysis
 from empathy_gym.model.parametric import ParametricUser
 from empathy_gym.model.user import Conversation, SimulatedUser, UserTurn
 from empathy_gym.profiles import Profile
@@ -68,7 +95,8 @@ def run_turns(turns: Sequence[TurnSteps], backend: Backend) -> list[UserTurn]:
 
     All analysis requests (retries included) are answered before any reply request, so N users
     cost one analysis batch, a retry batch only for the users whose answer was unreadable, and one
-    reply batch.
+    reply batch. If anything escapes (Ctrl-C during a batch), every turn still open is closed,
+    which puts its user back as it was before the turn.
     """
     results: list[UserTurn | None] = [None] * len(turns)
     pending: dict[int, GenerationRequest] = {}
@@ -80,16 +108,21 @@ def run_turns(turns: Sequence[TurnSteps], backend: Backend) -> list[UserTurn]:
             pending.pop(index, None)
             results[index] = stop.value
 
-    for index in range(len(turns)):
-        advance(index, None)
-    while pending:
-        phase = next(p for p in PHASES if any(request.phase == p for request in pending.values()))
-        for budget in sorted({r.max_new_tokens for r in pending.values() if r.phase == phase}):
-            chosen = [i for i, r in pending.items() if r.phase == phase and r.max_new_tokens == budget]
-            outputs = generate_batch(backend, [list(pending[i].messages) for i in chosen], max_new_tokens=budget,
-                                     seeds=[pending[i].seed for i in chosen])
-            for index, output in zip(chosen, outputs):
-                advance(index, output)
+    try:
+        for index in range(len(turns)):
+            advance(index, None)
+        while pending:
+            phase = next(p for p in PHASES if any(request.phase == p for request in pending.values()))
+            for budget in sorted({r.max_new_tokens for r in pending.values() if r.phase == phase}):
+                chosen = [i for i, r in pending.items() if r.phase == phase and r.max_new_tokens == budget]
+                outputs = generate_batch(backend, [list(pending[i].messages) for i in chosen],
+                                         max_new_tokens=budget, seeds=[pending[i].seed for i in chosen])
+                for index, output in zip(chosen, outputs):
+                    advance(index, output)
+    except BaseException:
+        for turn in turns:
+            turn.close()  # a finished or unstarted turn ignores this; an open one undoes itself
+        raise
     return results  # type: ignore[return-value]  (every turn has ended)
 
 
@@ -157,8 +190,26 @@ class LLMUser(SimulatedUser):
         return turns  # type: ignore[return-value]  (every index belongs to one group)
 
     def respond_steps(self, reply: str, rng: np.random.Generator) -> TurnSteps:
-        """The turn as a generator of :class:`GenerationRequest` (see the module docstring)."""
+        """The turn as a generator of :class:`GenerationRequest` (see the module docstring).
+
+        The user's state changes only when the generator returns; a turn abandoned before that
+        (an exception thrown in, or ``close()``) leaves the user, its twin and ``rng``
+        as they were.
+        """
         state = self._require_state()
+        twin_before, rng_before = self._twin.snapshot(), rng.bit_generator.state
+        try:
+            turn, after = yield from self._turn(state, reply, rng)
+        except BaseException:
+            self._twin.restore(twin_before)
+            rng.bit_generator.state = rng_before
+            raise
+        self._state = after
+        return turn
+
+    def _turn(self, state: _State, reply: str, rng: np.random.Generator) -> Generator[
+            GenerationRequest, "str | Exception", tuple[UserTurn, _State]]:
+        """One turn's calls and arithmetic; returns the turn and the state after it, committing nothing."""
         self._twin.align(state.emotion, state.user_turns[-1])
         fallback = self._twin.respond(reply, rng)
         noise_draw = float(rng.standard_normal())
@@ -207,16 +258,18 @@ class LLMUser(SimulatedUser):
 
         analysis_status = "fallback" if analysis is None else "retried" if attempts > 1 else "ok"
         fallbacks = state.fallbacks + (analysis is None) + (reply_status == "fallback")
-        self._state = replace(state, emotion=emotion, turn=state.turn + 1, user_turns=state.user_turns + (text,),
-                              agent_turns=state.agent_turns + (reply,), fallbacks=fallbacks,
-                              errors=state.errors + len(errors))
+        after = replace(state, emotion=emotion, turn=state.turn + 1, user_turns=state.user_turns + (text,),
+                        agent_turns=state.agent_turns + (reply,), fallbacks=fallbacks,
+                        errors=state.errors + len(errors))
+        # One shape on every turn, whatever the backend did (see the module docstring).
         llm_info = {"analysis": analysis_status, "reply": reply_status, "attempts": attempts, "errors": errors,
-                    "model": analysis.as_dict() if analysis is not None else None}
-        return UserTurn(
+                    "model": analysis_info(analysis)}
+        turn = UserTurn(
             text=text, emotion=emotion, delta=emotion - state.emotion, state=mood, inner_thought=inner_thought,
             appraisal=fallback.appraisal, reasons=reasons, perceived_intention=fallback.perceived_intention,
             cue="unknown", reaction=reaction,
-            extra={"llm": llm_info, "llm_fallbacks": fallbacks, "llm_errors": state.errors + len(errors)})
+            extra={"llm": llm_info, "llm_fallbacks": fallbacks, "llm_errors": after.errors})
+        return turn, after
 
     # -- what the environment reads ----------------------------------------------------------
     @property
