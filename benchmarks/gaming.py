@@ -22,7 +22,7 @@ import json
 from _common import RESULTS, machine
 
 from empathy_gym.evaluation import evaluate
-from empathy_gym.model.appraisal import MOVE_READINGS
+from empathy_gym.model.appraisal import DEFAULT_READER, MOVE_READINGS
 from empathy_gym.policies.adversarial import TRICKS, FragmentCandidates, PoolCandidates, SearchPolicy, TrickPolicy
 from empathy_gym.policies.reference import HeuristicPolicy
 from empathy_gym.vocabulary import HARMFUL_STRATEGIES
@@ -39,7 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--difficulty", default="normal")
-    parser.add_argument("--reader", default="cues", choices=MOVE_READINGS)
+    parser.add_argument("--reader", default=DEFAULT_READER, choices=MOVE_READINGS)
     parser.add_argument("--width", type=int, default=24, help="candidate replies a search tries per turn")
     args = parser.parse_args()
     seeds = range(args.seeds)
@@ -66,7 +66,7 @@ def main() -> None:
     command = (f"python benchmarks/gaming.py --seeds {args.seeds} --difficulty {args.difficulty} "
                f"--reader {args.reader} --width {args.width}")
     RESULTS.mkdir(exist_ok=True)
-    name = "gaming.md" if args.reader == "cues" else f"gaming_{args.reader}.md"
+    name = "gaming.md" if args.reader == DEFAULT_READER else f"gaming_{args.reader}.md"
     (RESULTS / name).write_text(f"Command: `{command}` (100 test profiles x {args.seeds} seed(s))\n"
                                 f"Machine: {machine()}\n\n{table}\n")
     print(table)

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from _common import RESULTS, machine
 
-from empathy_gym.model.appraisal import MOVE_READINGS, named_reader
+from empathy_gym.model.appraisal import DEFAULT_READER, MOVE_READINGS, named_reader
 from empathy_gym.model.reading import DialogueContext
 from empathy_gym.vocabulary import STRATEGIES
 
@@ -192,7 +192,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--esconv", type=Path, default=None, help="an ESConv windows file (WithStrategy format)")
     parser.add_argument("--written", type=Path, default=WRITTEN, help="the project's written set (JSON lines)")
-    parser.add_argument("--reader", default="cues", choices=MOVE_READINGS,
+    parser.add_argument("--reader", default=DEFAULT_READER, choices=MOVE_READINGS,
                         help="the appraiser's reading of moves: the cue patterns or the learned models")
     parser.add_argument("--out", default=None, help="results file stem under benchmarks/results/ "
                                                     "(default human_reading_READER)")

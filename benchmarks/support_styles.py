@@ -33,7 +33,7 @@ import numpy as np
 from _common import RESULTS, machine
 
 from empathy_gym.evaluation import evaluate
-from empathy_gym.model.appraisal import MOVE_READINGS
+from empathy_gym.model.appraisal import DEFAULT_READER, MOVE_READINGS
 
 WRITTEN = RESULTS.parent / "data" / "written_replies.jsonl"
 EXPLORE = ("open_question", "reflect_feelings", "paraphrase")
@@ -73,7 +73,7 @@ def main() -> None:
     from scipy.stats import spearmanr
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reader", default="cues", choices=MOVE_READINGS)
+    parser.add_argument("--reader", default=DEFAULT_READER, choices=MOVE_READINGS)
     parser.add_argument("--seeds", type=int, default=1)
     args = parser.parse_args()
     replies: dict[str, list[str]] = {}
@@ -92,7 +92,7 @@ def main() -> None:
     text = (f"Command: `python benchmarks/support_styles.py --reader {args.reader} --seeds {args.seeds}`\n"
             f"Machine: {machine()}\n\n" + "\n".join(lines)
             + f"\n\nSpearman correlation of the expected tiers with the simulated means: {rho:.2f}\n")
-    name = "support_styles.md" if args.reader == "cues" else f"support_styles_{args.reader}.md"
+    name = "support_styles.md" if args.reader == DEFAULT_READER else f"support_styles_{args.reader}.md"
     (RESULTS / name).write_text(text)
     print(text)
 

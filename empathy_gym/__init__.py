@@ -15,7 +15,7 @@ from empathy_gym.model.difficulty import PRESETS, Difficulty, make_difficulty
 from empathy_gym.profiles import Profile, ProfileError, load_profiles
 from empathy_gym.vocabulary import INTENTIONS, STRATEGIES
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Difficulty",

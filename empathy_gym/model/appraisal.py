@@ -105,9 +105,14 @@ WH_WORDS = frozenset({"what", "how", "why", "when", "where", "who", "which"})
 
 #: How the strategy weights are read: from the cue patterns alone, or by the learned move model.
 MOVE_READINGS = ("cues", "learned")
+#: The reading a simulated user gets when none is named: the learned move and coherence models.
+DEFAULT_READER = "learned"
 #: The coherence model's probability of language at or below which a sentence counts as fragments,
 #: and at or above which it does not count at all (learned reading).
 FRAGMENT_FULL, FRAGMENT_ONSET = 0.05, 0.25
+#: Sentences shorter than this (in words) are never judged as fragments: people write "okay fair
+#: enough" and "but did you?", and a glued salad needs more words than that to pack in its cues.
+FRAGMENT_MIN_WORDS = 4
 #: A move the model gives less probability than this in a sentence is not read there at all (a reply
 #: is read as making no move when nothing clears it).
 MOVE_FLOOR = 0.1
@@ -537,8 +542,10 @@ class Appraiser:
 
         Each sentence weighs the square root of its length in words (so a short acknowledgement
         before the main move weighs less than the move), times ``ASKING_WEIGHT`` when it asks;
-        its move probabilities (the ``none`` class left out) are shared out by that weight over the whole reply, so sentences that make no
-        move dilute the others, and a sentence said again adds weight but no moves.
+        its move probabilities (the ``none`` class left out) are shared out by that weight over the
+        whole reply, so sentences that make no move dilute the others, and a sentence said again adds
+        weight but no moves. When the model carries a salience per move (how much each counts as the
+        main move of a reply that mixes several), the shares are re-weighted by it at the same total.
         """
         totals = np.zeros(len(STRATEGIES))
         question = mass = 0.0
@@ -557,6 +564,12 @@ class Appraiser:
             question += weight * max(self._question_value(sentence, scores[s], words_of[s]),
                                      self._learned_question_value(sentence, moves, words_of[s]))
         weights = totals / mass if mass else totals
+        salience = self._move_model.salience
+        if salience is not None and weights.sum() > 0.0:
+            # A reply that mixes moves is read by its main one: the moves are re-weighted by how much
+            # each counts as a reply's main move, keeping the reply's total (a one-move reply is unchanged).
+            weighted = weights * salience[:len(STRATEGIES)]
+            weights = weighted * (weights.sum() / weighted.sum())
         weights.setflags(write=False)
         return weights, _clip(question / mass) if mass else 0.0
 
@@ -564,12 +577,15 @@ class Appraiser:
         """The length-weighted share of sentences that read as glued fragments (coherence model).
 
         A sentence whose probability of being language is ``FRAGMENT_FULL`` or less counts fully,
-        one at ``FRAGMENT_ONSET`` or more not at all (real sentences score well above it).
+        one at ``FRAGMENT_ONSET`` or more not at all (real sentences score well above it); one of
+        fewer than ``FRAGMENT_MIN_WORDS`` words is not judged.
         """
         total = share = 0.0
         for sentence, words in zip(sentences, words_of):
             weight = math.sqrt(max(1, len(words)))
             total += weight
+            if len(words) < FRAGMENT_MIN_WORDS:
+                continue  # "okay fair enough", "but did you?": too short to tell a fragment from a terse reply
             language = self._sentence_language(sentence)
             share += weight * _clip((FRAGMENT_ONSET - language) / (FRAGMENT_ONSET - FRAGMENT_FULL))
         return share / total if total else 0.0

@@ -26,6 +26,7 @@ gives the same weights (a test retrains and compares).
 from __future__ import annotations
 
 import json
+import math
 import re
 import zlib
 from collections.abc import Sequence
@@ -45,6 +46,8 @@ FORMAT = 1
 _WORD = re.compile(r"[a-z0-9]+")
 _LENGTH_BUCKETS = (1, 2, 3, 6, 12)
 CUE_CAP = 2.0  # summed cue weight above this reads as this
+#: Feature groups scaled to unit length per sentence: words, word pairs, character 4-grams.
+_NORMALISED_GROUPS = ("w:", "b:", "c:")
 
 
 def _bucket(n: int) -> str:
@@ -80,6 +83,14 @@ def sentence_features(sentence: str, cue_scores: dict[int, float] | None = None)
         features["ask"] = 1.0
     elif stripped.endswith("!"):
         features["exclaim"] = 1.0
+    # Scale the word and character features so that each group has unit length: a long sentence
+    # does not outvote a strong cue by the sheer number of its ordinary words.
+    for prefix in _NORMALISED_GROUPS:
+        names = [name for name in features if name.startswith(prefix)]
+        if names:
+            scale = 1.0 / math.sqrt(len(names))
+            for name in names:
+                features[name] = scale
     features["len:" + _bucket(len(tokens))] = 1.0
     for label, score in (cue_scores or {}).items():
         features[f"cue:{STRATEGIES[label]}"] = min(float(score), CUE_CAP)
@@ -101,6 +112,9 @@ class HashedLinearModel:
     rows: np.ndarray  # (F, len(classes)) float32
     bias: np.ndarray  # (len(classes),) float32
     classes: tuple[str, ...] = CLASSES
+    #: Optional (len(classes),) weights of how much each class counts toward a reply's main move
+    #: when a reply mixes moves (the move model's: fitted by tools/train_move_model.py); None: all 1.
+    salience: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         c = len(self.classes)
@@ -109,6 +123,8 @@ class HashedLinearModel:
                              f"{self.rows.shape} and {self.bias.shape}")
         if len(self.hashes) > 1 and not np.all(np.diff(self.hashes.astype(np.int64)) > 0):
             raise ValueError("hashed linear model: feature hashes must be sorted and distinct")
+        if self.salience is not None and (self.salience.shape != (c,) or not np.all(self.salience > 0)):
+            raise ValueError(f"hashed linear model: salience must be ({c},) positive numbers, got {self.salience!r}")
 
     def logits(self, features: dict[str, float]) -> np.ndarray:
         hashes, values = hash_features(features)
@@ -126,9 +142,10 @@ class HashedLinearModel:
 
     def save(self, path) -> None:
         """Write the weights (``.npz``, no pickled objects) with the class names and format."""
+        extra = {} if self.salience is None else {"salience": self.salience.astype(np.float32)}
         np.savez_compressed(path, hashes=self.hashes, rows=self.rows.astype(np.float16), bias=self.bias,
                             meta=np.frombuffer(json.dumps({"format": FORMAT, "classes": self.classes}).encode(),
-                                               dtype=np.uint8))
+                                               dtype=np.uint8), **extra)
 
     @classmethod
     def load(cls, path, classes: tuple[str, ...] = CLASSES) -> HashedLinearModel:
@@ -138,8 +155,9 @@ class HashedLinearModel:
             if meta.get("format") != FORMAT or tuple(meta.get("classes", ())) != tuple(classes):
                 raise ValueError(f"{path}: a model of format {meta.get('format')} for classes "
                                  f"{meta.get('classes')}; expected format {FORMAT} for {tuple(classes)}")
+            salience = data["salience"].astype(np.float64) if "salience" in data.files else None
             return cls(data["hashes"].astype(np.uint32), data["rows"].astype(np.float32),
-                       data["bias"].astype(np.float32), tuple(classes))
+                       data["bias"].astype(np.float32), tuple(classes), salience)
 
 
 #: The move model is a hashed linear model over :data:`CLASSES`.

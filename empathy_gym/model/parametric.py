@@ -19,9 +19,13 @@ One turn, read top to bottom in :meth:`ParametricUser.respond`:
    stuffing, walls of text and repetition; ``focus`` rewards replies that refer to what the person
    said.
 4. **Loss** (points), scaled by fragility (``0.5 + fragility``) and ``characteristic.loss``:
-   moves that work against the perceived need, harmful moves (minimising, changing the subject,
-   blaming), and penalties for each quality signal.
-5. **Drift**: a need left unmet costs a little patience each turn (``characteristic.drift``).
+   moves that work against the perceived need (``AVERSIVE_LOSS``, softened by trust: a misfit
+   from someone who has listened stings less, ``1 - AVERSIVE_TRUST_RELIEF * trust``), harmful
+   moves (minimising, changing the subject, blaming), and penalties for each quality signal (the
+   garbled share counts only above ``TYPO_TOLERANCE``: people make typos).
+5. **Drift**: a turn that neither meets the need nor feels kind costs a little patience
+   (``UNMET_NEED_DRIFT * characteristic.drift * max(0, 1 - 2 * serve - 2 * kind * (1 -
+   strictness))``): being met or treated kindly keeps it.
 6. **Settle** (:func:`~empathy_gym.model.emotion.settle_emotion`, shared by every kind of user):
    noise ``noise * NOISE_SD * N(0, 1)``, then the ``max_delta`` clamp; the score is kept in 0..100
    and rounded to an integer.
@@ -51,7 +55,7 @@ from functools import lru_cache
 import numpy as np
 
 from empathy_gym.data import read_json
-from empathy_gym.model.appraisal import MOVE_READINGS, named_reader, shared_appraiser
+from empathy_gym.model.appraisal import DEFAULT_READER, MOVE_READINGS, named_reader
 from empathy_gym.model.difficulty import Difficulty
 from empathy_gym.model.emotion import QUITS_BELOW, RESOLVED_AT, clip_emotion, reaction_for, settle_emotion
 from empathy_gym.model.expression import Expression
@@ -63,9 +67,9 @@ from empathy_gym.vocabulary import CHARACTERISTICS, HARMFUL_STRATEGIES, INTENTIO
 
 # Gains, in emotion points, of a reply that is wholly one clean move.
 SERVE_GAIN = 15.0  # a move that meets the perceived need
-KIND_GAIN = 8.0  # a kind but untargeted move, before strictness withholds its share
+KIND_GAIN = 15.0  # a kind but untargeted move, before strictness withholds its share
 # Losses, in points at fragility 0.5, before the characteristic's multiplier.
-AVERSIVE_LOSS = 8.0  # a move that works against the perceived need
+AVERSIVE_LOSS = 5.0  # a move that works against the perceived need
 HARMFUL_LOSS = 14.0  # minimising, changing the subject, blaming
 QUALITY_LOSS = {  # per unit of each appraisal signal
     "repetition": 8.0,
@@ -77,7 +81,13 @@ QUALITY_LOSS = {  # per unit of each appraisal signal
     "verbosity": 6.0,
 }
 EMPTY_LOSS = 4.0  # saying nothing at all
-UNMET_NEED_DRIFT = 1.5  # patience lost on a turn that does not meet the need
+UNMET_NEED_DRIFT = 1.0  # patience lost on a turn that neither meets the need nor is kind
+# A move that works against the need stings less from someone who has listened: its loss is
+# multiplied by 1 - AVERSIVE_TRUST_RELIEF * trust.
+AVERSIVE_TRUST_RELIEF = 0.7
+# People write with typos: a garbled share up to this is read past (it costs nothing); above it the
+# garbling counts from zero.
+TYPO_TOLERANCE = 0.1
 REPETITION_ONSET = 0.5  # similarity to an earlier reply above which it counts as repeating
 # Diminishing returns: credit is multiplied by FATIGUE ** usage, where usage of a move decays by
 # FATIGUE_RECOVERY each turn and grows by its weight in every reply.
@@ -85,7 +95,7 @@ FATIGUE = 0.7
 FATIGUE_RECOVERY = 0.6
 # Trust gates advice-like moves: their credit is multiplied by min(1, TRUST_FLOOR + trust).
 TRUST_FLOOR = 0.35
-TRUST_GAIN = 0.25  # trust gained per turn of pure listening, before the characteristic's rate
+TRUST_GAIN = 0.4  # trust gained per turn of pure listening, before the characteristic's rate
 TRUST_LOSS = 0.3  # trust lost per unit of harm or misconduct
 TOO_SOON_GATE = 0.75  # below this gate, advice-like moves feel premature
 # Cues about the hidden need and story progress.
@@ -187,8 +197,10 @@ class ParametricUser(SimulatedUser):
 
     Args:
         reader: how the person reads a reply: a :class:`~empathy_gym.model.reading.Reader`, or the
-            name of one of the appraiser's readings (``"cues"``, the default: the cue patterns;
-            ``"learned"``: the learned move and coherence models, :mod:`empathy_gym.model.move_model`).
+            name of one of the appraiser's readings (``"learned"``, the default: the learned move
+            and coherence models, :mod:`empathy_gym.model.move_model` and
+            :mod:`empathy_gym.model.coherence`; ``"cues"``: the cue patterns alone, the reading of
+            versions before 0.9).
     """
 
     supports_expression = True
@@ -201,7 +213,7 @@ class ParametricUser(SimulatedUser):
             raise TypeError(f"reader must have an appraise(reply, context) method or be one of "
                             f"{', '.join(map(repr, MOVE_READINGS))}, got {type(reader).__name__}")
         self._tables = user_model_tables()
-        self._reader: Reader = reader if reader is not None else shared_appraiser()
+        self._reader: Reader = reader if reader is not None else named_reader(DEFAULT_READER)
         self._utterances = _shared_utterances()
         self._state = None
         self._speech_rng = np.random.default_rng(0)  # reseeded by every start()
@@ -297,8 +309,9 @@ class ParametricUser(SimulatedUser):
         serve_share = float((w * serves * gate * fatigue).sum())
         kind_share = float((w * tables.kindness * untargeted * fatigue).sum())
         repeating = max(0.0, (appraisal.repetition - REPETITION_ONSET) / (1.0 - REPETITION_ONSET))
+        garbled = max(0.0, (appraisal.garbled - TYPO_TOLERANCE) / (1.0 - TYPO_TOLERANCE))
         quality = (
-            (1.0 - appraisal.garbled) * (1.0 - appraisal.echo) * (1.0 - appraisal.injection)
+            (1.0 - garbled) * (1.0 - appraisal.echo) * (1.0 - appraisal.injection)
             * (1.0 - appraisal.stuffing) * (1.0 - appraisal.hostility) * (1.0 - 0.6 * appraisal.verbosity)
             * (1.0 - repeating)
         )
@@ -308,13 +321,13 @@ class ParametricUser(SimulatedUser):
 
         # Loss: moves against the need, harmful moves and misconduct, scaled by fragility.
         severity = (0.5 + difficulty.fragility) * character["loss"]
-        aversive_loss = AVERSIVE_LOSS * float((w * hurts).sum()) * severity
+        aversive_loss = AVERSIVE_LOSS * float((w * hurts).sum()) * severity * (1.0 - AVERSIVE_TRUST_RELIEF * state.trust)
         harmful_share = float((w * tables.harmful).sum())
         harmful_loss = HARMFUL_LOSS * harmful_share * severity
         signals = {
             "repetition": repeating,
             "echo": appraisal.echo,
-            "garbled": appraisal.garbled,
+            "garbled": garbled,
             "hostility": appraisal.hostility,
             "injection": appraisal.injection,
             "stuffing": appraisal.stuffing,
@@ -323,7 +336,8 @@ class ParametricUser(SimulatedUser):
         misconduct = {name: QUALITY_LOSS[name] * value * severity for name, value in signals.items()}
         empty = appraisal.n_words == 0
         empty_loss = EMPTY_LOSS * severity if empty else 0.0
-        drift = UNMET_NEED_DRIFT * character["drift"] * max(0.0, 1.0 - 2.0 * serve_share)
+        kept_patience = 2.0 * serve_share + 2.0 * kind_share * (1.0 - difficulty.strictness)
+        drift = UNMET_NEED_DRIFT * character["drift"] * max(0.0, 1.0 - kept_patience)
 
         change = (serve_gain + kind_gain - aversive_loss - harmful_loss - sum(misconduct.values())
                   - empty_loss - drift)
@@ -332,7 +346,7 @@ class ParametricUser(SimulatedUser):
 
         # Trust grows with listening and falls with harm and misconduct.
         listening = float((w * tables.trust_building).sum()) * quality
-        harm = harmful_share + 0.5 * float((w * hurts).sum()) + appraisal.hostility + appraisal.injection + appraisal.garbled
+        harm = harmful_share + 0.5 * float((w * hurts).sum()) + appraisal.hostility + appraisal.injection + garbled
         trust = min(max(state.trust + TRUST_GAIN * character["trust_rate"] * listening - TRUST_LOSS * harm, 0.0), 1.0)
         usage = state.usage * FATIGUE_RECOVERY + w
 
