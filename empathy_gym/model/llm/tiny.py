@@ -4,10 +4,15 @@ It writes gibberish (words ``w0``, ``w1``, ...), so the LLM user falls back to t
 appraisal on every turn; what it exercises is the machinery: the chat template, tokenisation,
 left-padded batched generation, retries and fallbacks. Nothing is downloaded: the tokenizer is a
 word-level one made with the ``tokenizers`` library and the model a small Llama from a config.
+
+With ``vocabulary=`` its words are real ones instead (say, words a supporter uses), so its
+random replies are word salad that the parametric user reads differently from one reply to the
+next: enough for a policy-gradient test or an offline training example to see rewards that vary.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from empathy_gym.model.llm.backends import _import_transformers
@@ -16,14 +21,26 @@ CHAT_TEMPLATE = ("{% for m in messages %}<s> {{ m['role'] }} : {{ m['content'] }
                  "{% if add_generation_prompt %}<s> assistant : {% endif %}")
 
 
-def tiny_random_chat_model(*, layers: int = 2, hidden: int = 32, words: int = 200, seed: int = 0) -> tuple[Any, Any]:
+def tiny_random_chat_model(*, layers: int = 2, hidden: int = 32, words: int = 200, seed: int = 0,
+                           vocabulary: Sequence[str] | None = None) -> tuple[Any, Any]:
     """A ``(model, tokenizer)`` pair: a ``layers``-layer Llama of width ``hidden`` with random weights
-    (seeded), and a word-level tokenizer over ``words`` made-up words with a chat template."""
+    (seeded), and a word-level tokenizer with a chat template over ``words`` made-up words, or over
+    the words of ``vocabulary`` (letters and digits only: the tokenizer splits at punctuation)."""
     torch, transformers = _import_transformers()
     from tokenizers import Tokenizer, models, pre_tokenizers
 
     specials = ["<pad>", "<s>", "</s>", "<unk>"]
-    tokens = specials + [f"w{i}" for i in range(words)] + list(".,!?:{}\"'-") + ["system", "user", "assistant"]
+    fixed = list(".,!?:{}\"'-") + ["system", "user", "assistant"]
+    if vocabulary is None:
+        lexicon = [f"w{i}" for i in range(words)]
+    else:
+        lexicon = list(dict.fromkeys(vocabulary))  # in order, each word once
+        bad = [word for word in lexicon if not isinstance(word, str) or not word.isalnum()]
+        if not lexicon or bad:
+            raise ValueError(f"vocabulary must be a non-empty list of words of letters and digits, got "
+                             f"{bad[:3] if bad else 'no words'}")
+        lexicon = [word for word in lexicon if word not in fixed]
+    tokens = specials + lexicon + fixed
     vocab = {token: index for index, token in enumerate(tokens)}
     core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.Whitespace()
