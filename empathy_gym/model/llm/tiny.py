@@ -5,20 +5,35 @@ appraisal on every turn; what it exercises is the machinery: the chat template, 
 left-padded batched generation, retries and fallbacks. Nothing is downloaded: the tokenizer is a
 word-level one made with the ``tokenizers`` library and the model a small Llama from a config.
 
-With ``vocabulary=`` its words are real ones instead (say, words a supporter uses), so its
-random replies are word salad that the parametric user reads differently from one reply to the
-next: enough for a policy-gradient test or an offline training example to see rewards that vary.
+With ``vocabulary=`` its words are real ones instead (:func:`supporter_words`: the words of the
+strategy templates), so its random replies are word salad that the parametric user reads
+differently from one reply to the next: enough for a policy-gradient test or an offline training
+example to see rewards that vary.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from empathy_gym.model.llm.backends import _import_transformers
+from empathy_gym.model.rendering import load_templates
 
 CHAT_TEMPLATE = ("{% for m in messages %}<s> {{ m['role'] }} : {{ m['content'] }} </s> {% endfor %}"
                  "{% if add_generation_prompt %}<s> assistant : {% endif %}")
+
+
+def supporter_words(limit: int | None = None) -> list[str]:
+    """The words of the strategy templates, most frequent first (``limit``: the first so many).
+
+    The templates' slots (``{topic}``, ``{other}``, ...) are left out, and each spelling is a word of
+    its own (``You`` and ``you``): the tiny tokenizer matches words exactly.
+    """
+    counts = Counter(word for templates in load_templates().values() for template in templates
+                     for word in re.findall(r"[A-Za-z]+", re.sub(r"\{[a-z_]+\}", " ", template)))
+    return [word for word, _ in counts.most_common(limit)]
 
 
 def tiny_random_chat_model(*, layers: int = 2, hidden: int = 32, words: int = 200, seed: int = 0,
