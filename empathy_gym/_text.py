@@ -50,13 +50,50 @@ def strip_thinking(text: str) -> tuple[str, int]:
     (the thinking was cut off), and a ``</think>`` without an opening tag hides everything before it
     (chat templates that open the block in the prompt). Tags match in any letter case.
     """
-    said = _THINK_BLOCK.sub("", text)
+    said, hidden = _split_thinking(text)
+    return said.strip(), sum(map(len, hidden))
+
+
+def _split_thinking(text: str) -> tuple[str, list[str]]:
+    """What is said (unstripped) and the hidden pieces, tags included, by :func:`strip_thinking`'s rules."""
+    hidden: list[str] = []
+    said = _THINK_BLOCK.sub(lambda block: hidden.append(block.group(0)) or "", text)
     close = None
     for close in _THINK_CLOSE.finditer(said):
         pass
     if close is not None:
+        hidden.append(said[:close.end()])
         said = said[close.end():]
     opening = _THINK_OPEN.search(said)
     if opening is not None:
+        hidden.append(said[opening.start():])
         said = said[:opening.start()]
-    return said.strip(), len(text) - len(said)
+    return said, hidden
+
+
+_THINK_TAGS = "<think></think>"
+
+
+def fit_reply(text: str, max_reply_chars: int, max_think_chars: int | None = None) -> str:
+    """``text`` cut so that an env with these limits accepts it as a reply.
+
+    Without ``max_think_chars`` (``think="off"``): the first ``max_reply_chars`` characters. With it
+    (``think="strip"``): ``text`` itself when the visible reply (:func:`strip_thinking`) has at most
+    ``max_reply_chars`` characters and the thinking at most ``max_think_chars``; otherwise one
+    ``<think>...</think>`` block holding the start of the thinking, then the start of the visible
+    reply, each within its limit.
+    """
+    if max_think_chars is None:
+        return text[:max_reply_chars]
+    said, hidden = _split_thinking(text)
+    thinking = sum(map(len, hidden))
+    if (len(said.strip()) <= max_reply_chars and thinking <= max_think_chars
+            and len(text) <= max_reply_chars + max_think_chars):
+        return text
+    thought = "".join(hidden)
+    while _THINK_OPEN.search(thought) or _THINK_CLOSE.search(thought):  # removing a tag can join a new one
+        thought = _THINK_CLOSE.sub("", _THINK_OPEN.sub("", thought))
+    kept = ""
+    if hidden and max_think_chars >= len(_THINK_TAGS):
+        kept = f"<think>{thought[:max_think_chars - len(_THINK_TAGS)]}</think>"
+    return kept + said.strip()[:max_reply_chars]

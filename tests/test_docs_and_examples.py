@@ -34,7 +34,8 @@ def test_readme_has_exactly_two_setup_commands_and_the_ci_runs_the_test_one():
 
 # Command-line arguments that make an example's smoke run small (examples without them take none).
 SMOKE_ARGS = {"pettingzoo_selfplay.py": ["--total-steps", "512", "--rounds", "2", "--num-steps", "32",
-                                         "--eval-profiles", "10"]}
+                                         "--eval-profiles", "10"],
+              "train_grpo.py": ["--steps", "1", "--eval-users", "2"]}
 
 
 @pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name)

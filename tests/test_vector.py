@@ -79,6 +79,36 @@ def test_disabled_autoreset_resets_only_the_masked_sub_envs_as_sync_does():
     _assert_same(runs[0], runs[1])
 
 
+@pytest.mark.parametrize("env_class", [EmpathyVectorEnv, EmpathyStrategyVectorEnv])
+def test_disabled_autoreset_leaves_an_ended_sub_env_given_none_as_it_is(env_class):
+    # Sub-env 1 has a 1-turn budget, the others 3: after the first step it has ended and is left out.
+    envs = env_class(3, autoreset_mode=AutoresetMode.DISABLED, difficulty={"max_turns": 3})
+    envs.reset(seed=5)
+    envs.reset(seed=[5, 6, 7], options={"reset_mask": np.array([False, True, False]), "difficulty": {"max_turns": 1}})
+    text = env_class is EmpathyVectorEnv
+    first = ["What happened then?"] * 3 if text else [0, 0, 0]
+    _, _, terminated, truncated, _ = envs.step(first)
+    assert (terminated | truncated).tolist() == [False, True, False]
+    ended = envs.envs[1].transcript
+    later = [first[0], None, first[0]]
+    for _ in range(2):
+        _, rewards, terminated, truncated, infos = envs.step(later)
+        assert rewards[1] == 0.0 and (terminated[1] or truncated[1])
+        assert not any(mask[1] for key, mask in infos.items() if key.startswith("_"))
+    assert envs.envs[1].transcript == ended  # never stepped again
+    assert all(len(envs.envs[i].transcript) == 7 for i in (0, 2))  # opening + 3 turns of reply and answer
+    with pytest.raises(RuntimeError, match="pass None as their action"):
+        envs.step(later)  # sub-envs 0 and 2 have ended too and are given a reply
+    envs.step([None, None, None])  # all ended, all left alone
+
+
+def test_a_none_action_for_a_running_sub_env_is_an_error():
+    envs = EmpathyVectorEnv(2, autoreset_mode=AutoresetMode.DISABLED)
+    envs.reset(seed=0)
+    with pytest.raises(TypeError, match="action must be a str"):
+        envs.step(["Hello.", None])
+
+
 def test_a_bad_strategy_leaves_every_sub_env_unchanged():
     native = EmpathyStrategyVectorEnv(3)
     sync = SyncVectorEnv([lambda: EmpathyStrategyEnv()] * 3)

@@ -26,6 +26,13 @@ outside the printable charset (curly quotes, accents, emoji) are folded or dropp
 reads the reply (and the result is cut to ``max_reply_chars``); a reply longer than
 ``max_reply_chars`` is an error.
 
+With ``think="strip"`` the limits are set apart: the visible reply (what is left once
+``<think>...</think>`` is removed) may have ``max_reply_chars`` characters and the thinking
+``max_think_chars`` more (default 16,000, about 4,000 tokens of reasoning), so a model that thinks
+at length is not refused for it. The space is then a :class:`ThinkingReply`, a ``Text`` of
+``max_length=max_reply_chars + max_think_chars`` that holds (and samples) only replies within both
+limits. A visible reply or a thinking part over its own limit is an error that says which.
+
 ## Observation Space
 
 ``Dict`` with:
@@ -115,7 +122,10 @@ is meant to work from observations alone must not read them.
 * ``reward_mode``: ``"delta"`` (default) or ``"terminal"``.
 * ``emotion_obs``: ``"exact"`` (default), ``"noisy"`` or ``"hidden"``.
 * ``emotion_noise``: standard deviation in points of the noisy emotion observation (default 10).
-* ``max_reply_chars``: the longest reply accepted (default 2000 characters).
+* ``max_reply_chars``: the longest reply accepted (default 2000 characters); with ``think="strip"``
+  the longest visible reply.
+* ``max_think_chars``: with ``think="strip"``, the most characters of thinking (``<think>`` blocks,
+  tags included) a reply may hold on top of its visible part (default 16000); unused otherwise.
 * ``render_mode``: ``"ansi"`` (the transcript with an emotion bar per user turn, as a string) or
   ``"human"`` (printed as the conversation goes, each line once).
 * ``user``: the kind of simulated user: a name registered in :mod:`empathy_gym.model.user_kinds`
@@ -134,7 +144,7 @@ is meant to work from observations alone must not read them.
   ``user_options`` (both may be given; ``user_options`` wins on a shared key).
 * ``think``: ``"off"`` (default) or ``"strip"``: remove ``<think>...</think>`` from each reply before
   the user reads it (think-then-say agents); a reply that is only thinking counts as empty. The
-  thinking counts toward ``max_reply_chars``.
+  thinking has its own limit, ``max_think_chars``; ``max_reply_chars`` limits the visible reply.
 
 Reset options: ``difficulty``, ``profile_id``.
 
@@ -178,7 +188,7 @@ import numpy as np
 from gymnasium import spaces
 
 from empathy_gym.envs.shared_text import SharedText
-from empathy_gym._text import CHARSET, sanitize, strip_thinking
+from empathy_gym._text import CHARSET, fit_reply, sanitize, strip_thinking
 from empathy_gym._validation import check_choice, check_int
 from empathy_gym.model.difficulty import PRESETS, Difficulty, DifficultyLike, make_difficulty
 from empathy_gym.model.emotion import QUITS_BELOW, RESOLVED_AT, emotion_state
@@ -192,7 +202,49 @@ REWARD_MODES = ("delta", "terminal")
 EMOTION_OBS_MODES = ("exact", "noisy", "hidden")
 RESET_OPTIONS = ("difficulty", "profile_id")
 THINK_MODES = ("off", "strip")
+#: Default ``max_think_chars``: room for about 4,000 tokens of reasoning on top of the visible reply.
+MAX_THINK_CHARS = 16_000
 BAR_WIDTH = 20
+
+
+class ThinkingReply(spaces.Text):
+    """The reply space with ``think="strip"``: a visible reply of at most ``max_reply_chars`` characters
+    and at most ``max_think_chars`` characters of ``<think>...</think>`` (tags included).
+
+    A ``Text`` of ``max_length=max_reply_chars + max_think_chars`` whose :meth:`contains` also checks
+    each part against its limit and whose :meth:`sample` draws replies within both (half of them
+    with a thinking block), so ``check_env`` and random agents send only valid replies.
+    """
+
+    def __init__(self, max_reply_chars: int, max_think_chars: int, *, charset: str = CHARSET,
+                 seed: int | np.random.Generator | None = None) -> None:
+        super().__init__(max_length=max_reply_chars + max_think_chars, min_length=0, charset=charset, seed=seed)
+        self.max_reply_chars = max_reply_chars
+        self.max_think_chars = max_think_chars
+
+    def contains(self, x: Any) -> bool:
+        if not super().contains(x):
+            return False
+        said, thinking = strip_thinking(x)
+        return len(said) <= self.max_reply_chars and thinking <= self.max_think_chars
+
+    def sample(self, mask: Any = None, probability: Any = None) -> str:
+        if mask is not None or probability is not None:
+            raise ValueError("ThinkingReply.sample takes no mask or probability; sample a Text for that")
+        rng = self.np_random
+        visible = super().sample(mask=(int(rng.integers(self.max_reply_chars + 1)), None))
+        room = self.max_think_chars - len("<think></think>")
+        if room < 0 or rng.random() < 0.5:
+            return visible
+        thought = super().sample(mask=(int(rng.integers(room + 1)), None))
+        return f"<think>{thought}</think>{visible}"
+
+    def __eq__(self, other: Any) -> bool:
+        return (isinstance(other, ThinkingReply) and super().__eq__(other)
+                and (self.max_reply_chars, self.max_think_chars) == (other.max_reply_chars, other.max_think_chars))
+
+    def __repr__(self) -> str:
+        return f"ThinkingReply(max_reply_chars={self.max_reply_chars}, max_think_chars={self.max_think_chars})"
 
 
 class EpisodeEndedError(RuntimeError):
@@ -228,6 +280,7 @@ class EmpathyEnv(gym.Env):
         llm_options: Mapping[str, Any] | None = None,
         user_options: Mapping[str, Any] | None = None,
         think: str = "off",
+        max_think_chars: int = MAX_THINK_CHARS,
     ) -> None:
         self.difficulty: Difficulty = make_difficulty(difficulty)
         check_choice("think", think, THINK_MODES)
@@ -237,12 +290,14 @@ class EmpathyEnv(gym.Env):
         if isinstance(emotion_noise, bool) or not isinstance(emotion_noise, Real) or not 0 <= emotion_noise < math.inf:
             raise ValueError(f"emotion_noise must be a finite number >= 0 (points), got {emotion_noise!r}")
         check_int("max_reply_chars", max_reply_chars)
+        check_int("max_think_chars", max_think_chars)
         self.profiles: tuple[Profile, ...] = _resolve_profiles(split, profiles)
         self._profiles_by_id = {profile.id: profile for profile in self.profiles}
         self.reward_mode = reward_mode
         self.emotion_obs = emotion_obs
         self.emotion_noise = float(emotion_noise)
         self.max_reply_chars = int(max_reply_chars)
+        self.max_think_chars = int(max_think_chars)
         self.render_mode = render_mode
         self.think = think
         options = {**dict(llm_options or {}), **dict(user_options or {})}
@@ -266,6 +321,8 @@ class EmpathyEnv(gym.Env):
 
     # -- hooks for the action variants ---------------------------------------------------------
     def _make_action_space(self) -> spaces.Space:
+        if self.think == "strip":
+            return ThinkingReply(self.max_reply_chars, self.max_think_chars)
         return spaces.Text(max_length=self.max_reply_chars, min_length=0, charset=CHARSET)
 
     def _check_action(self, action: Any) -> None:
@@ -274,9 +331,30 @@ class EmpathyEnv(gym.Env):
             raise TypeError(
                 f"action must be a str (the agent's reply) in {type(self).__name__}, got {type(action).__name__}"
                 f" {action!r:.60}; for strategy indices use EmpathyGym/SupportStrategy-v0")
-        if len(action) > self.max_reply_chars:
-            raise ValueError(
-                f"reply is {len(action)} characters long; the most allowed is max_reply_chars={self.max_reply_chars}")
+        if self.think == "off":
+            if len(action) > self.max_reply_chars:
+                raise ValueError(f"reply is {len(action)} characters long; the most allowed is "
+                                 f"max_reply_chars={self.max_reply_chars}")
+            return
+        said, thinking = strip_thinking(action)
+        if thinking > self.max_think_chars:
+            raise ValueError(f"the reply's thinking (<think>...</think>, tags included) is {thinking} characters "
+                             f"long; the most allowed is max_think_chars={self.max_think_chars}")
+        if len(said) > self.max_reply_chars:
+            raise ValueError(f"the visible reply (outside <think>...</think>) is {len(said)} characters long; "
+                             f"the most allowed is max_reply_chars={self.max_reply_chars}")
+        if len(action) > self.action_space.max_length:
+            raise ValueError(f"reply is {len(action)} characters long; the most allowed is max_reply_chars + "
+                             f"max_think_chars = {self.action_space.max_length}")
+
+    def fit_reply(self, text: str) -> str:
+        """``text`` cut to what this env accepts as a reply (see :func:`empathy_gym._text.fit_reply`).
+
+        A policy whose replies are not bounded in characters (a language model writes tokens) sends
+        ``env.fit_reply(text)``: the visible reply cut to ``max_reply_chars`` and, with
+        ``think="strip"``, the thinking to ``max_think_chars``.
+        """
+        return fit_reply(text, self.max_reply_chars, self.max_think_chars if self.think == "strip" else None)
 
     def _reply_from_action(self, action: Any) -> tuple[str, dict[str, Any]]:
         """Turn a valid ``action`` into the reply the user reads, plus info entries."""

@@ -42,8 +42,8 @@ text.
 
 ## Arguments
 
-Every keyword argument of ``EmpathyEnv`` but ``max_reply_chars`` and ``think`` (rendered replies
-are short and hold no thinking). With another kind of user (``user="llm"``) the rendered replies
+Every keyword argument of ``EmpathyEnv`` but ``max_reply_chars``, ``think`` and ``max_think_chars``
+(rendered replies are short and hold no thinking). With another kind of user (``user="llm"``) the rendered replies
 are read by that user.
 
 ## Example
@@ -79,7 +79,7 @@ class EmpathyStrategyEnv(EmpathyEnv):
     """A conversation with a simulated user; the agent picks a strategy. See the module docstring."""
 
     def __init__(self, difficulty: DifficultyLike = "normal", **kwargs: Any) -> None:
-        for name in ("max_reply_chars", "think"):
+        for name in ("max_reply_chars", "think", "max_think_chars"):
             if name in kwargs:
                 raise TypeError(f"{type(self).__name__} takes no {name!r}: its replies are rendered from templates")
         super().__init__(difficulty=difficulty, **kwargs)

@@ -61,7 +61,11 @@ Per sub-env as in ``EmpathyEnv``. ``autoreset_mode``: ``NEXT_STEP`` (default: th
 episode ends resets that sub-env, ignores its action and gives reward 0), ``SAME_STEP`` (the
 sub-env is reset within the step that ended it; the final observation and info are in
 ``info["final_obs"]`` and ``info["final_info"]``) or ``DISABLED`` (reset ended sub-envs yourself
-with ``reset(options={"reset_mask": ...})``).
+with ``reset(options={"reset_mask": ...})``). With ``DISABLED``, an ended sub-env whose action is
+``None`` is left as it is: it is not stepped, its reward is 0, its ``terminated``/``truncated``
+stay as they were and ``info`` has no entries for it. A rollout that plays N conversations to
+their ends steps only the live ones this way (and an LLM user makes no calls for the others);
+stepping an ended sub-env with any other action is an error.
 
 ## Arguments
 
@@ -127,15 +131,20 @@ class EmpathyVectorEnv(SyncVectorEnv):
         actions = list(iterate(self.action_space, actions))
         if len(actions) != self.num_envs:
             raise ValueError(f"expected {self.num_envs} actions (one per sub-env), got {len(actions)}")
+        # DISABLED: an ended sub-env given None is left alone; given anything else, it is an error.
+        left_alone = np.zeros(self.num_envs, dtype=bool)
         if self.autoreset_mode == AutoresetMode.DISABLED and np.any(self._autoreset_envs):
-            ended = np.flatnonzero(self._autoreset_envs).tolist()
-            raise RuntimeError(f"sub-envs {ended} have ended; with autoreset_mode DISABLED reset them with "
-                               "reset(options={'reset_mask': ...}) before stepping")
+            left_alone = self._autoreset_envs & np.array([action is None for action in actions])
+            ended = np.flatnonzero(self._autoreset_envs & ~left_alone).tolist()
+            if ended:
+                raise RuntimeError(f"sub-envs {ended} have ended; with autoreset_mode DISABLED reset them with "
+                                   "reset(options={'reset_mask': ...}) before stepping, or pass None as their "
+                                   "action to leave them as they are")
         # Validate every action before any sub-env changes (rendering a strategy draws random
         # numbers), so a bad action leaves them all as they were.
         resetting = (self._autoreset_envs if self.autoreset_mode == AutoresetMode.NEXT_STEP
                      else np.zeros(self.num_envs, dtype=bool))
-        stepping = [i for i in range(self.num_envs) if not resetting[i]]
+        stepping = [i for i in range(self.num_envs) if not resetting[i] and not left_alone[i]]
         for i in stepping:
             self.envs[i].check_step(actions[i])
         begun = {i: self.envs[i].prepare_reply(actions[i]) for i in stepping}
@@ -148,6 +157,9 @@ class EmpathyVectorEnv(SyncVectorEnv):
 
         infos: list[tuple[int, dict[str, Any]]] = []
         for i, env in enumerate(self.envs):
+            if left_alone[i]:  # DISABLED: ended, given None; its flags stay and it adds no info
+                self._rewards[i] = 0.0
+                continue
             if i not in begun:  # NEXT_STEP: this sub-env ended last step; reset it and ignore its action
                 self._env_obs[i], env_info = env.reset()
                 self._rewards[i], self._terminations[i], self._truncations[i] = 0.0, False, False

@@ -11,5 +11,12 @@ configs with the bundled agent's hyperparameters, and :class:`~empathy_gym.integ
 for ``evaluate``. :mod:`empathy_gym.integrations.ray_sweep` runs the difficulty sweep's runs as Ray
 tasks (``empathy-gym sweep --ray``, the ``ray`` extra).
 
+Language-model policies: :mod:`empathy_gym.integrations.trl` is a multi-turn rollout for TRL's
+``GRPOTrainer(rollout_func=...)`` (the ``trl`` extra): one whole conversation per prompt, the
+user's turns masked out of the loss, the env's episode return as the reward, with
+:func:`~empathy_gym.integrations.trl.prompt_dataset` for the prompts.
+:mod:`empathy_gym.integrations.verl` is verl's multi-turn ``BaseInteraction`` played by an env
+(the ``verl`` extra, verl 0.7 in its own virtual environment: ``constraints-verl.txt``).
+
 The optional libraries are imported only where they are needed, so this package imports without them.
 """

@@ -4,26 +4,58 @@ It writes gibberish (words ``w0``, ``w1``, ...), so the LLM user falls back to t
 appraisal on every turn; what it exercises is the machinery: the chat template, tokenisation,
 left-padded batched generation, retries and fallbacks. Nothing is downloaded: the tokenizer is a
 word-level one made with the ``tokenizers`` library and the model a small Llama from a config.
+
+With ``vocabulary=`` its words are real ones instead (:func:`supporter_words`: the words of the
+strategy templates), so its random replies are word salad that the parametric user reads
+differently from one reply to the next: enough for a policy-gradient test or an offline training
+example to see rewards that vary.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from empathy_gym.model.llm.backends import _import_transformers
+from empathy_gym.model.rendering import load_templates
 
 CHAT_TEMPLATE = ("{% for m in messages %}<s> {{ m['role'] }} : {{ m['content'] }} </s> {% endfor %}"
                  "{% if add_generation_prompt %}<s> assistant : {% endif %}")
 
 
-def tiny_random_chat_model(*, layers: int = 2, hidden: int = 32, words: int = 200, seed: int = 0) -> tuple[Any, Any]:
+def supporter_words(limit: int | None = None) -> list[str]:
+    """The words of the strategy templates, most frequent first (``limit``: the first so many).
+
+    The templates' slots (``{topic}``, ``{other}``, ...) are left out, and each spelling is a word of
+    its own (``You`` and ``you``): the tiny tokenizer matches words exactly.
+    """
+    counts = Counter(word for templates in load_templates().values() for template in templates
+                     for word in re.findall(r"[A-Za-z]+", re.sub(r"\{[a-z_]+\}", " ", template)))
+    return [word for word, _ in counts.most_common(limit)]
+
+
+def tiny_random_chat_model(*, layers: int = 2, hidden: int = 32, words: int = 200, seed: int = 0,
+                           vocabulary: Sequence[str] | None = None) -> tuple[Any, Any]:
     """A ``(model, tokenizer)`` pair: a ``layers``-layer Llama of width ``hidden`` with random weights
-    (seeded), and a word-level tokenizer over ``words`` made-up words with a chat template."""
+    (seeded), and a word-level tokenizer with a chat template over ``words`` made-up words, or over
+    the words of ``vocabulary`` (letters and digits only: the tokenizer splits at punctuation)."""
     torch, transformers = _import_transformers()
     from tokenizers import Tokenizer, models, pre_tokenizers
 
     specials = ["<pad>", "<s>", "</s>", "<unk>"]
-    tokens = specials + [f"w{i}" for i in range(words)] + list(".,!?:{}\"'-") + ["system", "user", "assistant"]
+    fixed = list(".,!?:{}\"'-") + ["system", "user", "assistant"]
+    if vocabulary is None:
+        lexicon = [f"w{i}" for i in range(words)]
+    else:
+        lexicon = list(dict.fromkeys(vocabulary))  # in order, each word once
+        bad = [word for word in lexicon if not isinstance(word, str) or not word.isalnum()]
+        if not lexicon or bad:
+            raise ValueError(f"vocabulary must be a non-empty list of words of letters and digits, got "
+                             f"{bad[:3] if bad else 'no words'}")
+        lexicon = [word for word in lexicon if word not in fixed]
+    tokens = specials + lexicon + fixed
     vocab = {token: index for index, token in enumerate(tokens)}
     core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.Whitespace()
