@@ -268,3 +268,20 @@ def test_the_package_imports_without_trl_and_says_how_to_install_it():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert 'pip install -c constraints.txt "empathy_gym[trl]"' in result.stdout
+
+
+def test_the_example_completes_with_an_llm_user_whose_server_fails_some_calls(capsys, monkeypatch):
+    import runpy
+
+    from llm_fakes import FakeOpenAIServer
+
+    # HTTP 400 is not retried: every third call the LLM user falls back for that turn.
+    with FakeOpenAIServer(faults=["400", None, None] * 200) as server:
+        example = os.path.join(os.path.dirname(__file__), "..", "examples", "train_grpo.py")
+        monkeypatch.setattr("sys.argv", [example, "--steps", "1", "--eval-users", "2",
+                                         "--user-backend", f"openai:{server.base_url}#scripted"])
+        runpy.run_path(example, run_name="__main__")
+        failed = (len(server.requests) + 2) // 3  # the 1st, 4th, 7th, ... request got HTTP 400
+    out = capsys.readouterr().out
+    assert "trained 1 GRPO steps" in out and "test users" in out
+    assert failed >= 3, f"only {len(server.requests)} calls reached the server"
