@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, machine
+from _common import RESULTS, esconv_windows, machine
 
 from empathy_gym.model.appraisal import DEFAULT_READER, MOVE_READINGS, named_reader
 from empathy_gym.model.reading import DialogueContext
@@ -54,15 +54,8 @@ NO_MOVE = "(no move)"
 def read_esconv(path: Path) -> list[tuple[str, DialogueContext, str]]:
     """(reply, context, label) of every scored window of an ESConv file."""
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        utterances = []
-        for part in line.split(" EOS "):
-            fields = part.strip().split(" ", 3)
-            if len(fields) < 4 or fields[1] not in ("0", "1"):
-                raise ValueError(f"{path}:{number}: an utterance must read 'WEIGHT SPEAKER INDEX TEXT', got {part[:60]!r}")
-            utterances.append((fields[1], fields[3]))
+    for number, window in esconv_windows(path):
+        utterances = [(speaker, text) for _, speaker, text in window]
         speaker, text = utterances[-1]
         if speaker != "1" or not text.startswith("["):
             raise ValueError(f"{path}:{number}: the last utterance must be a supporter's, opening with [label]")

@@ -35,7 +35,7 @@ import re
 from pathlib import Path
 
 import numpy as np
-from _common import RESULTS, machine
+from _common import RESULTS, esconv_windows, machine
 
 from empathy_gym.model.appraisal import DEFAULT_READER, MOVE_READINGS, load_lexicon
 from empathy_gym.model.difficulty import Difficulty
@@ -55,15 +55,7 @@ MIN_STORY = 3
 def esconv_dialogues(path: Path) -> list[list[tuple[str, str, str]]]:
     """Whole dialogues (speaker ``"0"`` seeker / ``"1"`` supporter, label or ``""``, text) rebuilt from overlapping windows."""
     dialogues, current = [], {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        utterances = []
-        for part in line.split(" EOS "):
-            fields = part.strip().split(" ", 3)
-            if len(fields) < 4 or fields[1] not in ("0", "1") or not fields[2].isdigit():
-                raise ValueError(f"{path}:{number}: an utterance must read 'WEIGHT SPEAKER INDEX TEXT', got {part[:60]!r}")
-            utterances.append((int(fields[2]), fields[1], fields[3].strip()))
+    for _, utterances in esconv_windows(path):
         continues = bool(current) and any(i in current for i, _, _ in utterances) and all(
             current.get(i, (s, t)) == (s, t) for i, s, t in utterances)
         if not continues and current:

@@ -12,6 +12,8 @@ import time
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import numpy as np
+
 REPLY_BLOCK = re.compile(r"<supporter_reply>\n(.*?)\n</supporter_reply>", flags=re.DOTALL)
 EMOTION_NOW = re.compile(r"Your emotion is now (\d+) out of 100")
 INSTRUCTION = re.compile(r"^SYSTEM:.*?change (-?\d+)", flags=re.MULTILINE)
@@ -188,3 +190,19 @@ class FakeOpenAIServer:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def assert_same(a, b):
+    """Assert two nested step results (dicts, tuples, lists, arrays, scalars) are equal throughout."""
+    if isinstance(a, dict):
+        assert set(a) == set(b)
+        for key in a:
+            assert_same(a[key], b[key])
+    elif isinstance(a, (tuple, list)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_same(x, y)
+    elif isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(a, b)
+    else:
+        assert a == b

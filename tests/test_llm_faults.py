@@ -14,7 +14,7 @@ from empathy_gym.envs.support_vector import EmpathyStrategyVectorEnv, EmpathyVec
 from empathy_gym.evaluation import evaluate
 from empathy_gym.model.llm import CallableBackend
 from empathy_gym.policies.reference import HeuristicPolicy
-from llm_fakes import FaultyModel, FlakyModel, ScriptedModel, phase_of
+from llm_fakes import FaultyModel, FlakyModel, ScriptedModel, assert_same, phase_of
 
 ENV_ID = "EmpathyGym/SupportLLM-v0"
 PHASES = ("analysis", "reply")
@@ -48,21 +48,6 @@ def _vector_env(mode, model, autoreset_mode=AutoresetMode.NEXT_STEP, **kwargs):
                             **kwargs)
     return gym.make_vec(ENV_ID, num_envs=N, vectorization_mode=mode, backend=CallableBackend(model),
                         vector_kwargs={"autoreset_mode": autoreset_mode}, **kwargs)
-
-
-def _assert_same(a, b):
-    if isinstance(a, dict):
-        assert set(a) == set(b)
-        for key in a:
-            _assert_same(a[key], b[key])
-    elif isinstance(a, (tuple, list)):
-        assert len(a) == len(b)
-        for x, y in zip(a, b):
-            _assert_same(x, y)
-    elif isinstance(a, np.ndarray):
-        np.testing.assert_array_equal(a, b)
-    else:
-        assert a == b
 
 
 # -- one env -------------------------------------------------------------------------------------
@@ -188,8 +173,8 @@ def test_native_sync_and_async_vector_envs_agree_on_a_flaky_backend_in_every_aut
             envs.close()
             records.append(record)
             models.append(model)
-        _assert_same(records[0], records[1])
-        _assert_same(records[0], records[2])  # (the async sub-envs hold copies of the model)
+        assert_same(records[0], records[1])
+        assert_same(records[0], records[2])  # (the async sub-envs hold copies of the model)
         assert models[0].faults == models[1].faults > 0
         statuses = {status for *_, infos in records[0][1:] if "llm" in infos
                     for status in infos["llm"]["analysis"][infos["llm"]["_analysis"]]}
@@ -269,7 +254,7 @@ def test_ctrl_c_during_a_model_call_leaves_every_env_as_it_was(phase, mode):
     # Stepping again gives what an env that was never interrupted gives, on this turn and the next.
     interrupted.interrupts = False
     for _ in range(2):
-        _assert_same(envs.step(replies), reference.step(replies))
+        assert_same(envs.step(replies), reference.step(replies))
     assert [env.transcript for env in sub_envs(envs)] == [env.transcript for env in sub_envs(reference)]
 
 
@@ -303,4 +288,4 @@ def test_ctrl_c_in_a_strategy_env_also_puts_the_rendering_stream_back(mode):
     with pytest.raises(KeyboardInterrupt):
         envs.step(action)
     interrupted.armed = False
-    _assert_same(envs.step(action), reference.step(action))
+    assert_same(envs.step(action), reference.step(action))

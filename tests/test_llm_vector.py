@@ -9,7 +9,7 @@ import empathy_gym  # noqa: F401
 from empathy_gym.envs.support import EmpathyEnv
 from empathy_gym.envs.support_vector import EmpathyVectorEnv
 from empathy_gym.model.llm import CallableBackend
-from llm_fakes import ScriptedModel
+from llm_fakes import ScriptedModel, assert_same
 
 REPLIES = ("What happened then?", "It was not your fault.", "whatever", "I see.")
 N = 4
@@ -22,21 +22,6 @@ def _run(envs, steps=14):
     return record
 
 
-def _assert_same(a, b):
-    if isinstance(a, dict):
-        assert set(a) == set(b)
-        for key in a:
-            _assert_same(a[key], b[key])
-    elif isinstance(a, (tuple, list)):
-        assert len(a) == len(b)
-        for x, y in zip(a, b):
-            _assert_same(x, y)
-    elif isinstance(a, np.ndarray):
-        np.testing.assert_array_equal(a, b)
-    else:
-        assert a == b
-
-
 @pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
 def test_native_vector_env_matches_sync_vector_env_and_batches_each_phase(mode):
     kwargs = {"difficulty": {"max_turns": 4}, "user": "llm"}
@@ -47,7 +32,7 @@ def test_native_vector_env_matches_sync_vector_env_and_batches_each_phase(mode):
     sync_backend = CallableBackend(sync_model.batch, batched=True)
     sync = SyncVectorEnv([lambda: EmpathyEnv(backend=sync_backend, **kwargs) for _ in range(N)], autoreset_mode=mode)
     native_record, sync_record = _run(native), _run(sync)
-    _assert_same(native_record, sync_record)
+    assert_same(native_record, sync_record)
     assert [native.envs[i].transcript for i in range(N)] == [sync.envs[i].transcript for i in range(N)]
     ends = sum(int(np.sum(terminated | truncated)) for _, _, terminated, truncated, _ in native_record[1:])
     assert ends >= N  # episodes ended and were reset along the way
@@ -70,7 +55,7 @@ def test_a_bad_action_leaves_every_sub_env_unchanged():
 def test_parametric_users_step_one_by_one_with_the_same_results():
     native = EmpathyVectorEnv(2)
     sync = SyncVectorEnv([lambda: EmpathyEnv() for _ in range(2)])
-    _assert_same(_run(native, 6), _run(sync, 6))
+    assert_same(_run(native, 6), _run(sync, 6))
 
 
 def test_a_backend_spec_string_gives_one_shared_backend_and_bad_sizes_are_refused():
