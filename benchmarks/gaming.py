@@ -49,8 +49,10 @@ def main() -> None:
     text_policies = [(trick, TrickPolicy(trick)) for trick in TRICKS]
     well_written = [row["reply"] for row in map(json.loads, WRITTEN.read_text(encoding="utf-8").splitlines())
                     if row["split"] == "study" and row["strategy"] not in HARMFUL_STRATEGIES]
-    training = [json.loads(line)["text"] for path in sorted(CORPUS.glob("*.jsonl"))
-                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # Every training sentence (a multi-sentence reply gives each of its labelled sentences).
+    corpus_rows = [json.loads(line) for path in sorted(CORPUS.glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    training = [part["text"] for row in corpus_rows for part in row.get("sentences", [row])]
     text_policies += [(f"search over fragments (width {args.width})", SearchPolicy(FragmentCandidates(), args.width)),
                       (f"search over fragments of the reader's training sentences (width {args.width})",
                        SearchPolicy(FragmentCandidates(phrases=training, keywords=ATTACK_KEYWORDS), args.width)),
