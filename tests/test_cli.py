@@ -141,8 +141,11 @@ def test_ctrl_c_saves_prints_the_resume_command_and_the_resumed_run_equals_the_u
     whole = cli(*argv, "--log-dir", "whole", cwd=tmp_path)
     assert whole.returncode == 0, whole.stderr
 
+    # A shell's background job starts with SIGINT ignored, which Python then keeps: give the child
+    # the default disposition so that it installs its KeyboardInterrupt handler wherever the tests run.
     process = subprocess.Popen([sys.executable, "-m", "empathy_gym.cli", *argv, "--log-dir", "cut"], cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     progress = tmp_path / "cut" / "progress.csv"
     # Interrupt as soon as the first update is logged: on a busy machine a later cue can come
     # after the run has already finished.
