@@ -149,6 +149,33 @@ def test_a_lookahead_search_over_fragments_ends_far_below_the_same_search_over_w
     assert fragments <= honest - 10, (fragments, honest)
 
 
-def test_the_default_reading_is_unchanged_by_the_learned_one():
+def test_the_cue_reading_stays_available_beside_the_learned_default():
+    from empathy_gym.model.parametric import ParametricUser
+
+    assert ParametricUser()._reader is named_reader("learned")
     assert named_reader("cues") is not named_reader("learned")
     assert Appraiser().appraise("What happened?", CONTEXT).dominant_strategy == STRATEGIES.index("open_question")
+
+
+def test_a_mixed_reply_reads_as_its_main_move_not_the_sympathy_before_it(reader):
+    mixed = "I'm so sorry you're going through this. Have you thought about volunteering at the animal shelter?"
+    assert _dominant(reader, mixed) == "suggestion"
+    salience = reader._move_model.salience
+    assert salience is not None and salience[STRATEGIES.index("generic_reassurance")] < 1.0
+
+
+def test_salience_round_trips_and_bad_salience_is_refused(tmp_path):
+    import dataclasses
+
+    examples = [(sentence_features(text, {}), CLASSES.index(move)) for text, move in MAIN_MOVES.items()]
+    model = dataclasses.replace(train_move_model(examples), salience=np.linspace(0.5, 2.0, len(CLASSES)))
+    model.save(tmp_path / "m.npz")
+    assert np.allclose(MoveModel.load(tmp_path / "m.npz").salience, model.salience)
+    with pytest.raises(ValueError, match="salience must be"):
+        dataclasses.replace(model, salience=np.zeros(len(CLASSES)))
+
+
+def test_short_human_replies_are_not_judged_as_fragments_but_long_salads_are(reader):
+    for terse in ("okay fair enough", "but did you?", "yes for sure,", "sounds rough"):
+        assert reader.appraise(terse, CONTEXT).garbled == 0.0, terse
+    assert reader.appraise("Thanks keep getting, you must feel, so brave, keep.", CONTEXT).garbled > 0.5

@@ -166,6 +166,21 @@ def test_advice_lands_better_after_listening_builds_trust():
     assert np.mean(warm) > np.mean(cold)
 
 
+def test_a_misfit_stings_less_once_listening_has_built_trust():
+    # Suggestions work against a venting person's need: cold they cost more than after two turns of listening.
+    exact = {"noise": 0.0, "fidelity": 1.0}
+    cold, warm = [], []
+    for profile in _profiles_with("venting", 6):
+        env = gym.make("EmpathyGym/SupportStrategy-v0", difficulty=exact, split="test")
+        env.reset(seed=0, options={"profile_id": profile.id})
+        cold.append(env.step(STRATEGIES.index("suggestion"))[4]["delta"])
+        env.reset(seed=0, options={"profile_id": profile.id})
+        env.step(STRATEGIES.index("open_question"))
+        env.step(STRATEGIES.index("minimal_listening"))
+        warm.append(env.step(STRATEGIES.index("suggestion"))[4]["delta"])
+    assert np.mean(cold) < 0 and np.mean(warm) > np.mean(cold), (np.mean(cold), np.mean(warm))
+
+
 def test_fragility_scales_the_cost_of_missteps():
     def blame_delta(fragility):
         return _mean_delta("blame", PROFILES[:10], {"fragility": fragility, "noise": 0.0}, seeds=[0])

@@ -200,7 +200,7 @@ class ParametricUser(SimulatedUser):
             name of one of the appraiser's readings (``"learned"``, the default: the learned move
             and coherence models, :mod:`empathy_gym.model.move_model` and
             :mod:`empathy_gym.model.coherence`; ``"cues"``: the cue patterns alone, the reading of
-            versions before 0.9).
+            versions before 0.2).
     """
 
     supports_expression = True
