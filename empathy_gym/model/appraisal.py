@@ -69,7 +69,7 @@ import math
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -87,6 +87,12 @@ from empathy_gym.vocabulary import STRATEGIES
 
 
 # -- constants of the reading ----------------------------------------------------------------
+#: Readings kept per appraiser: a strategy run renders some tens of thousands of distinct replies
+#: (random strategies on the train profiles: about 17,500 in 50,000 steps), each read once and
+#: then looked up; every user turn is read once more by the renderer and the context.
+REPLY_CACHE = 32_768
+SENTENCE_CACHE = 32_768
+_STEM_MEMO = 200_000  # tokens whose content stem an appraiser remembers
 SENTENCE_UNIT_WORDS = 35  # a longer sentence counts as several sentences when weights are shared
 VERBOSITY_START, VERBOSITY_FULL = 80, 250  # words
 ECHO_NGRAM = 5
@@ -142,31 +148,32 @@ _STRETCH = re.compile(r"([a-z])\1{2,}")
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
 _SYMBOL_NOISE = frozenset("#$%^*~|\\<>{}[]_=+@`")
 
-# Contractions, expanded in order on lower-cased text.
-_CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        (r"\bcan't\b", "can not"),
-        (r"\bcannot\b", "can not"),
-        (r"\bwon't\b", "will not"),
-        (r"\bshan't\b", "shall not"),
-        (r"\bain't\b", "is not"),
-        (r"n't\b", " not"),
-        (r"\blet's\b", "let us"),
-        (r"\bi'm\b", "i am"),
-        (r"'re\b", " are"),
-        (r"'ve\b", " have"),
-        (r"'ll\b", " will"),
-        (r"'d (been|had|done|gone|seen|known|made|taken|given|got|gotten|[a-z]+ed)\b", r" had \1"),
-        (r"'d\b", " would"),
-        (r"\b(it|that|what|there|here|he|she|who|where|how|everything|nothing|something|someone|everyone|when|why)"
+# Contractions, expanded in order on lower-cased text. Each pattern comes with a literal that any
+# match contains, so a pattern whose literal is absent is skipped without running it.
+_CONTRACTIONS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (literal, re.compile(pattern), replacement)
+    for literal, pattern, replacement in (
+        ("can't", r"\bcan't\b", "can not"),
+        ("cannot", r"\bcannot\b", "can not"),
+        ("won't", r"\bwon't\b", "will not"),
+        ("shan't", r"\bshan't\b", "shall not"),
+        ("ain't", r"\bain't\b", "is not"),
+        ("n't", r"n't\b", " not"),
+        ("let's", r"\blet's\b", "let us"),
+        ("i'm", r"\bi'm\b", "i am"),
+        ("'re", r"'re\b", " are"),
+        ("'ve", r"'ve\b", " have"),
+        ("'ll", r"'ll\b", " will"),
+        ("'d ", r"'d (been|had|done|gone|seen|known|made|taken|given|got|gotten|[a-z]+ed)\b", r" had \1"),
+        ("'d", r"'d\b", " would"),
+        ("'s ", r"\b(it|that|what|there|here|he|she|who|where|how|everything|nothing|something|someone|everyone|when|why)"
          r"'s (been|got|gotten|had)\b", r"\1 has \2"),
-        (r"\b(it|that|what|there|here|he|she|who|where|how|everything|nothing|something|someone|everyone|when|why)'s\b",
+        ("'s", r"\b(it|that|what|there|here|he|she|who|where|how|everything|nothing|something|someone|everyone|when|why)'s\b",
          r"\1 is"),
-        (r"\bgonna\b", "going to"),
-        (r"\bwanna\b", "want to"),
-        (r"\bgotta\b", "got to"),
-        (r"\bkinda\b", "kind of"),
+        ("gonna", r"\bgonna\b", "going to"),
+        ("wanna", r"\bwanna\b", "want to"),
+        ("gotta", r"\bgotta\b", "got to"),
+        ("kinda", r"\bkinda\b", "kind of"),
     )
 )
 
@@ -303,6 +310,8 @@ class _ReplyData:
     unknown_chunks: tuple[tuple[str, str, str], ...]  # (raw, lower-case, core) of chunks not in the lexicon
     weights: np.ndarray
     question: float
+    sentence_words: tuple[tuple[str, ...], ...]  # the words of each sentence
+    crowding: float  # the worst crowding of strong cues in one short sentence (stuffing)
     hostility: float
     injection: float
     stuffing: float
@@ -327,12 +336,16 @@ class Appraiser:
         self._config = (keyed, moves)
         self._move_model: MoveModel | None = (
             shipped_move_model() if moves == "learned" else moves if isinstance(moves, MoveModel) else None)
-        self._sentence_moves = lru_cache(maxsize=8192)(self._read_sentence_moves)
+        self._sentence_moves = lru_cache(maxsize=SENTENCE_CACHE)(self._read_sentence_moves)
         lexicon = load_lexicon()
         self._coherence = (CoherenceModel(shipped_coherence_weights(), frozenset(lexicon["stopwords"]))
                            if self._move_model is not None else None)
+        # A learned reading starts from the cue reading of the same text (tokens, cues, signals), which
+        # the process's cue appraiser caches: the renderer's checks and the learned read share it.
+        self._cue_reading: Appraiser | None = None
         if self._coherence is not None:
-            self._sentence_language = lru_cache(maxsize=8192)(self._coherence.language_probability)
+            self._sentence_language = lru_cache(maxsize=SENTENCE_CACHE)(self._coherence.language_probability)
+            self._cue_reading = _appraiser_with(keyed, "cues")
         cues = load_strategy_cues()
         self._stopwords = frozenset(lexicon["stopwords"])
         self._keywords = frozenset(lexicon["empathy_keywords"])
@@ -355,8 +368,9 @@ class Appraiser:
                 for macro, expansion in macros.items():
                     pattern = pattern.replace(macro, expansion)
                 cue_patterns.append((pattern, weight, label))
-        # One pattern set for strategy cues, hostility and injection: a single pass over the words.
-        self._patterns = PatternIndex(
+        # One pattern set for strategy cues, hostility and injection: a single pass over the words
+        # (compiled once per process: a learned reading uses its cue reading's).
+        self._patterns = self._cue_reading._patterns if self._cue_reading is not None else PatternIndex(
             cue_patterns
             + [(p, w, _HOSTILITY) for p, w in lexicon["hostility"]]
             + [(p, w, _INJECTION) for p, w in lexicon["injection"]],
@@ -366,8 +380,10 @@ class Appraiser:
         self._open_question = STRATEGIES.index("open_question")
         self._invite = STRATEGIES.index("invite_reflection")
         self._listening = STRATEGIES.index("minimal_listening")
+        self._stems: dict[str, str | None] = {}
         self._turn_data = lru_cache(maxsize=4096)(self._analyse_turn)
-        self._reply_data = lru_cache(maxsize=8192)(self._read_reply)
+        self._reply_data = lru_cache(maxsize=REPLY_CACHE)(
+            self._read_reply if self._cue_reading is None else self._read_reply_learned)
         self._history_data = lru_cache(maxsize=1024)(self._analyse_history)
         self._topic_stems = lru_cache(maxsize=1024)(self._analyse_topic)
         self._topic_vocabulary = lru_cache(maxsize=1024)(self._analyse_topic_vocabulary)
@@ -458,8 +474,6 @@ class Appraiser:
                     scores[s][label] = scores[s].get(label, 0.0) + pattern_weights[match.entry]
 
         weights, question, crowding = self._share_out(sentences, scores, words_of)
-        if self._move_model is not None:
-            weights, question = self._learned_share_out(sentences, scores, words_of)
         breaks = [m.start() for m in _SEGMENT_BREAK.finditer(cue_text)]
         mine = self._shingles(tokens)
         # Share of the reply's own trigrams that repeat an earlier one (from 6 words on: the distinct
@@ -475,14 +489,16 @@ class Appraiser:
             sentences=tuple(sentences),
             sentence_cues=tuple(scores),
             segment_of_token=tuple(bisect_right(breaks, start) for start in token_starts),
-            content=tuple((i, _stem(token)) for i, token in enumerate(tokens) if self._is_content(token)),
+            content=tuple((i, stem) for i, stem in enumerate(map(self._content_stem, tokens)) if stem is not None),
             shingles=frozenset(mine),
             self_repetition=self_repetition,
-            fragmented=self._fragmented(sentences, words_of) if self._coherence is not None else 0.0,
+            fragmented=0.0,
             n_chunks=len(chunks),
             unknown_chunks=unknown,
             weights=weights,
             question=question,
+            sentence_words=tuple(map(tuple, words_of)),
+            crowding=crowding,
             hostility=self._pattern_signal(hostile, cue_text, located, negatable=True),
             injection=self._pattern_signal(injected, cue_text, located, negatable=False),
             stuffing=self._stuffing(tokens, crowding),
@@ -490,13 +506,22 @@ class Appraiser:
             n_words=n_words,
         )
 
+    def _read_reply_learned(self, reply: str) -> _ReplyData:
+        """The learned reading of ``reply``: its cue reading with the moves, question share and
+        fragments read by the move and coherence models (cached per text)."""
+        data = self._cue_reading._reply_data(reply)
+        sentences, scores, words_of = data.sentences, data.sentence_cues, data.sentence_words
+        weights, question = self._learned_share_out(sentences, scores, words_of)
+        return replace(data, weights=weights, question=question, fragmented=self._fragmented(sentences, words_of))
+
     def normalise(self, text: str) -> str:
         """Lower-case ``text`` and expand contractions, the form cue patterns are written against."""
         text = text.lower()
         text = self._abbreviation.sub(r"\1", text)
         if "'" in text or "nna" in text or "tta" in text or "nda" in text:
-            for pattern, replacement in _CONTRACTIONS:
-                text = pattern.sub(replacement, text)
+            for literal, pattern, replacement in _CONTRACTIONS:
+                if literal in text:
+                    text = pattern.sub(replacement, text)
         return text
 
     # -- steps ---------------------------------------------------------------------------
@@ -537,7 +562,7 @@ class Appraiser:
         return weights, _clip(question / units) if units else 0.0, crowding
 
     def _learned_share_out(self, sentences: list[str], scores: list[dict[int, float]],
-                           words_of: list[list[str]]) -> tuple[np.ndarray, float]:
+                           words_of: Sequence[Sequence[str]]) -> tuple[np.ndarray, float]:
         """Strategy weights and the question share from the move model, one sentence at a time.
 
         Each sentence weighs the square root of its length in words (so a short acknowledgement
@@ -622,7 +647,7 @@ class Appraiser:
     def _analyse_turn(self, turn: str) -> _TurnData:
         text = self.normalise(sanitize(turn))
         tokens = tuple(_WORD.findall(text))
-        stems = tuple(dict.fromkeys(_stem(t) for t in tokens if self._is_content(t)))
+        stems = tuple(dict.fromkeys(stem for stem in map(self._content_stem, tokens) if stem is not None))
         ngrams: set[tuple[str, ...]] = set()
         for segment in _SEGMENT_BREAK.split(text):
             words = _WORD.findall(segment)
@@ -671,6 +696,16 @@ class Appraiser:
 
     def _is_content(self, token: str) -> bool:
         return len(token) >= 3 and token.isalpha() and token not in self._stopwords
+
+    def _content_stem(self, token: str) -> str | None:
+        """The stem of a content word, None for any other token (remembered per token)."""
+        memo = self._stems
+        if token in memo:
+            return memo[token]
+        stem = _stem(token) if self._is_content(token) else None
+        if len(memo) < _STEM_MEMO:
+            memo[token] = stem
+        return stem
 
     def _copied_positions(self, tokens: list[str], segment_of_token: list[int], user: _ContextData) -> set[int]:
         """Positions of reply tokens inside 5-grams pasted from a user turn.

@@ -30,7 +30,7 @@ import math
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -46,8 +46,8 @@ FORMAT = 1
 _WORD = re.compile(r"[a-z0-9]+")
 _LENGTH_BUCKETS = (1, 2, 3, 6, 12)
 CUE_CAP = 2.0  # summed cue weight above this reads as this
-#: Feature groups scaled to unit length per sentence: words, word pairs, character 4-grams.
-_NORMALISED_GROUPS = ("w:", "b:", "c:")
+#: Feature names whose row a model remembers (beyond it, rows are looked up every time).
+_ROW_MEMO = 200_000
 
 
 def _bucket(n: int) -> str:
@@ -55,6 +55,15 @@ def _bucket(n: int) -> str:
         if n <= edge:
             return str(edge)
     return "more"
+
+
+@lru_cache(maxsize=65_536)
+def _token_features(token: str) -> tuple[str, tuple[str, ...]]:
+    """A token's word feature and its character 4-gram features (of ``<token>``, from 4 letters on)."""
+    if len(token) < 4:
+        return "w:" + token, ()
+    marked = f"<{token}>"
+    return "w:" + token, tuple("c:" + marked[i:i + 4] for i in range(len(marked) - 3))
 
 
 def sentence_features(sentence: str, cue_scores: dict[int, float] | None = None) -> dict[str, float]:
@@ -65,15 +74,25 @@ def sentence_features(sentence: str, cue_scores: dict[int, float] | None = None)
     """
     tokens = _WORD.findall(sentence)
     features: dict[str, float] = {}
+    # The distinct names of each unit-length group ("w:", "b:", "c:"), counted as they are added.
+    words: list[str] = []
+    pairs: list[str] = []
+    chars: list[str] = []
     for token in tokens:
-        features["w:" + token] = 1.0
-        if len(token) >= 4:
-            marked = f"<{token}>"
-            for i in range(len(marked) - 3):
-                features["c:" + marked[i:i + 4]] = 1.0
+        word, grams = _token_features(token)
+        if word not in features:
+            words.append(word)
+            features[word] = 1.0
+        for name in grams:
+            if name not in features:
+                chars.append(name)
+                features[name] = 1.0
     padded = ["<s>", *tokens, "</s>"]
     for left, right in zip(padded, padded[1:]):
-        features[f"b:{left}_{right}"] = 1.0
+        name = f"b:{left}_{right}"
+        if name not in features:
+            pairs.append(name)
+            features[name] = 1.0
     if tokens:
         features["f:" + tokens[0]] = 1.0
         features["f2:" + "_".join(tokens[:2])] = 1.0
@@ -85,8 +104,7 @@ def sentence_features(sentence: str, cue_scores: dict[int, float] | None = None)
         features["exclaim"] = 1.0
     # Scale the word and character features so that each group has unit length: a long sentence
     # does not outvote a strong cue by the sheer number of its ordinary words.
-    for prefix in _NORMALISED_GROUPS:
-        names = [name for name in features if name.startswith(prefix)]
+    for names in (words, pairs, chars):
         if names:
             scale = 1.0 / math.sqrt(len(names))
             for name in names:
@@ -115,6 +133,7 @@ class HashedLinearModel:
     #: Optional (len(classes),) weights of how much each class counts toward a reply's main move
     #: when a reply mixes moves (the move model's: fitted by tools/train_move_model.py); None: all 1.
     salience: np.ndarray | None = None
+    _rows_of: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         c = len(self.classes)
@@ -127,11 +146,22 @@ class HashedLinearModel:
             raise ValueError(f"hashed linear model: salience must be ({c},) positive numbers, got {self.salience!r}")
 
     def logits(self, features: dict[str, float]) -> np.ndarray:
-        hashes, values = hash_features(features)
-        position = np.searchsorted(self.hashes, hashes)
-        position[position == len(self.hashes)] = 0
-        known = self.hashes[position] == hashes
-        return self.bias + values[known] @ self.rows[position[known]]
+        # Each feature name's row is looked up once (CRC-32, then a binary search) and remembered.
+        memo = self._rows_of
+        found = [memo.get(name) for name in features]
+        if None in found:
+            new = [name for name, row in zip(features, found) if row is None]
+            keys = np.fromiter((zlib.crc32(name.encode()) for name in new), dtype=np.uint32, count=len(new))
+            position = np.searchsorted(self.hashes, keys)
+            position[position == len(self.hashes)] = 0
+            looked_up = np.where(self.hashes[position] == keys, position, -1).tolist()
+            if len(memo) < _ROW_MEMO:
+                memo.update(zip(new, looked_up))
+            rows_of_new = iter(looked_up)
+            found = [next(rows_of_new) if row is None else row for row in found]
+        rows = [row for row in found if row >= 0]
+        values = [value for value, row in zip(features.values(), found) if row >= 0]
+        return self.bias + np.array(values, dtype=np.float64) @ self.rows[rows]
 
     def probabilities(self, features: dict[str, float]) -> np.ndarray:
         """The probability of each class of :data:`CLASSES` for one sentence's features."""

@@ -49,6 +49,7 @@ misreadings and noise however differently the user phrased their answers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -283,31 +284,53 @@ class ParametricUser(SimulatedUser):
         """
         if expression is not None and not isinstance(expression, Expression):
             raise TypeError(f"expression must be an Expression or None, got {type(expression).__name__}")
+        begun = self._begin_turn(reply, rng)
+        return self._finish_turn(begun, _move_shares([self], [begun]), 0, expression)
+
+    @classmethod
+    def respond_together(cls, users: Sequence[SimulatedUser], replies: Sequence[str],
+                         rngs: Sequence[np.random.Generator]) -> list[UserTurn]:
+        """The turns of several parametric users at once, equal to :meth:`respond` on each in turn.
+
+        Each user reads its reply and draws its numbers; the arithmetic over the moves (fatigue, the
+        trust gate, the shares that serve, hurt or are kind, the new fatigue) runs for all of them in
+        one numpy pass over ``(users, strategies)`` arrays; then each user settles its emotion and
+        speaks. A subclass that overrides :meth:`respond` is answered by its own :meth:`respond`.
+        """
+        if not all(isinstance(user, ParametricUser) and type(user).respond is ParametricUser.respond
+                   for user in users):
+            return super().respond_together(users, replies, rngs)
+        begun = [user._begin_turn(reply, rng) for user, reply, rng in zip(users, replies, rngs)]
+        shares = _move_shares(users, begun)
+        return [user._finish_turn(turn, shares, i, None) for i, (user, turn) in enumerate(zip(users, begun))]
+
+    def _begin_turn(self, reply: str, rng: np.random.Generator) -> _BegunTurn:
+        """Read ``reply`` and draw the dynamics' numbers (the first part of a turn; nothing changes)."""
         state = self._require_state()
+        appraisal = self.appraise(reply)
+        # The dynamics' draws: always these six, in this order, so the stream stays aligned.
+        fidelity_draw, misread_draw, story_draw, cue_draw, explicit_draw = rng.random(5)
+        noise_draw = rng.standard_normal()
+        true_row = INTENTIONS.index(state.profile.hidden_intention)
+        perceived_row = true_row
+        if fidelity_draw >= state.difficulty.fidelity:
+            others = [row for row in range(len(INTENTIONS)) if row != true_row]
+            perceived_row = others[int(misread_draw * len(others))]
+        return _BegunTurn(reply, state, appraisal, true_row, perceived_row, float(story_draw), float(cue_draw),
+                          float(explicit_draw), float(noise_draw))
+
+    def _finish_turn(self, begun: _BegunTurn, shares: _MoveShares, i: int, expression: Expression | None) -> UserTurn:
+        """Settle the emotion of a begun turn from its row ``i`` of ``shares``, speak and commit."""
+        state, appraisal, reply = begun.state, begun.appraisal, begun.reply
         tables = self._tables
         difficulty = state.difficulty
         profile = state.profile
         character = tables.characteristics[profile.persona.main_characteristic]
-        appraisal = self.appraise(reply)
-        w = appraisal.strategy_weights
-
-        # The dynamics' draws: always these six, in this order, so the stream stays aligned.
-        fidelity_draw, misread_draw, story_draw, cue_draw, explicit_draw = rng.random(5)
-        noise_draw = rng.standard_normal()
-
-        true_row = INTENTIONS.index(profile.hidden_intention)
-        perceived_row = true_row
-        if fidelity_draw >= difficulty.fidelity:
-            others = [row for row in range(len(INTENTIONS)) if row != true_row]
-            perceived_row = others[int(misread_draw * len(others))]
-        serves, hurts = tables.serves[perceived_row], tables.hurts[perceived_row]
+        true_row, perceived_row = begun.true_row, begun.perceived_row
 
         # Gain: targeted credit plus strictness-weighted credit for generic kindness.
-        fatigue = FATIGUE ** state.usage
-        gate = np.where(tables.needs_trust, min(1.0, TRUST_FLOOR + state.trust), 1.0)
-        untargeted = ~(serves | hurts | tables.harmful)
-        serve_share = float((w * serves * gate * fatigue).sum())
-        kind_share = float((w * tables.kindness * untargeted * fatigue).sum())
+        serve_share = float(shares.serve[i])
+        kind_share = float(shares.kind[i])
         repeating = max(0.0, (appraisal.repetition - REPETITION_ONSET) / (1.0 - REPETITION_ONSET))
         garbled = max(0.0, (appraisal.garbled - TYPO_TOLERANCE) / (1.0 - TYPO_TOLERANCE))
         quality = (
@@ -321,8 +344,9 @@ class ParametricUser(SimulatedUser):
 
         # Loss: moves against the need, harmful moves and misconduct, scaled by fragility.
         severity = (0.5 + difficulty.fragility) * character["loss"]
-        aversive_loss = AVERSIVE_LOSS * float((w * hurts).sum()) * severity * (1.0 - AVERSIVE_TRUST_RELIEF * state.trust)
-        harmful_share = float((w * tables.harmful).sum())
+        against = float(shares.against[i])
+        aversive_loss = AVERSIVE_LOSS * against * severity * (1.0 - AVERSIVE_TRUST_RELIEF * state.trust)
+        harmful_share = float(shares.harmful[i])
         harmful_loss = HARMFUL_LOSS * harmful_share * severity
         signals = {
             "repetition": repeating,
@@ -341,23 +365,24 @@ class ParametricUser(SimulatedUser):
 
         change = (serve_gain + kind_gain - aversive_loss - harmful_loss - sum(misconduct.values())
                   - empty_loss - drift)
-        settled = settle_emotion(state.emotion, change, difficulty, noise_draw)
+        settled = settle_emotion(state.emotion, change, difficulty, begun.noise_draw)
         emotion, delta, mood = settled.emotion, settled.delta, settled.state
 
         # Trust grows with listening and falls with harm and misconduct.
-        listening = float((w * tables.trust_building).sum()) * quality
-        harm = harmful_share + 0.5 * float((w * hurts).sum()) + appraisal.hostility + appraisal.injection + garbled
+        listening = float(shares.listening[i]) * quality
+        harm = harmful_share + 0.5 * against + appraisal.hostility + appraisal.injection + garbled
         trust = min(max(state.trust + TRUST_GAIN * character["trust_rate"] * listening - TRUST_LOSS * harm, 0.0), 1.0)
-        usage = state.usage * FATIGUE_RECOVERY + w
+        usage = shares.usage[i]
 
         reasons = self._reasons(
             appraisal, serve_gain, kind_gain, aversive_loss, harmful_loss, misconduct, empty_loss,
-            w, serves, untargeted, gate, difficulty, perceived_row != true_row, true_row, focus)
+            shares, i, difficulty, perceived_row != true_row, focus)
 
         # Speech: story progress and cues come more readily after genuine questions.
         ended = emotion >= RESOLVED_AT or emotion < QUITS_BELOW
         story_beat = None
-        if not ended and state.story_position < len(profile.story) and story_draw < STORY_BASE + STORY_PER_QUESTION * appraisal.question:
+        if (not ended and state.story_position < len(profile.story)
+                and begun.story_draw < STORY_BASE + STORY_PER_QUESTION * appraisal.question):
             story_beat = state.story_position
         openness = 1.0 - difficulty.reticence
         cue_probability = openness * (CUE_BASE + CUE_PER_QUESTION * appraisal.question) * character["cue_rate"]
@@ -368,8 +393,8 @@ class ParametricUser(SimulatedUser):
             explicit_threshold = expression.explicit_threshold(openness)
             expressiveness = expression.expressiveness(expressiveness)
         cue = "none"
-        if not ended and cue_draw < cue_probability:
-            cue = "explicit" if explicit_draw < explicit_threshold else "implicit"
+        if not ended and begun.cue_draw < cue_probability:
+            cue = "explicit" if begun.explicit_draw < explicit_threshold else "implicit"
         reaction = _reaction(settled.felt, appraisal)
         outcome = TurnOutcome(
             delta=delta,
@@ -443,13 +468,10 @@ class ParametricUser(SimulatedUser):
         harmful_loss: float,
         misconduct: dict[str, float],
         empty_loss: float,
-        w: np.ndarray,
-        serves: np.ndarray,
-        untargeted: np.ndarray,
-        gate: np.ndarray,
+        shares: _MoveShares,
+        i: int,
         difficulty: Difficulty,
         misread: bool,
-        true_row: int,
         focus: float,
     ) -> tuple[str, ...]:
         """The two REASONS codes of largest weight: points a cause moved the emotion this turn or,
@@ -467,17 +489,17 @@ class ParametricUser(SimulatedUser):
             "keyword_salad": misconduct["stuffing"],
             "too_long": misconduct["verbosity"],
         }
-        untargeted_share = float((w * untargeted).sum())
+        untargeted_share = float(shares.untargeted[i])
         if kind_gain >= 1.0:
             weights["kind_but_generic"] = kind_gain
         elif untargeted_share > 0.3:
             # Credit a lenient user would have given, withheld by strictness.
             weights["not_what_i_need"] = KIND_GAIN * untargeted_share * difficulty.strictness
-        premature = float((w * (gate < TOO_SOON_GATE) * serves).sum())
+        premature = float(shares.premature[i])
         if premature > 0.2:
-            weights["too_soon"] = SERVE_GAIN * premature * (1.0 - gate.min())
+            weights["too_soon"] = SERVE_GAIN * premature * (1.0 - float(shares.lowest_gate[i]))
         if misread:
-            truly_serving = float((w * self._tables.serves[true_row]).sum())
+            truly_serving = float(shares.truly_serving[i])
             if truly_serving > 0.3:
                 weights["misread"] = SERVE_GAIN * truly_serving
         # Credit lost because the reply ignored what the person said.
@@ -485,6 +507,66 @@ class ParametricUser(SimulatedUser):
         ranked = sorted(((value, name) for name, value in weights.items() if value > 0.5), key=lambda item: -item[0])
         # A reply that moved nothing at all simply was not what this person needed.
         return tuple(name for _, name in ranked[:2]) or ("not_what_i_need",)
+
+
+@dataclass(frozen=True)
+class _BegunTurn:
+    """A turn read and drawn, not yet settled: what :meth:`ParametricUser._finish_turn` needs."""
+
+    reply: str
+    state: _State
+    appraisal: Appraisal
+    true_row: int
+    perceived_row: int
+    story_draw: float
+    cue_draw: float
+    explicit_draw: float
+    noise_draw: float
+
+
+@dataclass(frozen=True)
+class _MoveShares:
+    """The arithmetic over the moves for a batch of users: one row (or value) per user."""
+
+    serve: np.ndarray  # share of the reply meeting the perceived need, gated by trust, with fatigue
+    kind: np.ndarray  # share that is kind but untargeted, with fatigue
+    against: np.ndarray  # share working against the perceived need
+    harmful: np.ndarray  # share of harmful moves
+    listening: np.ndarray  # trust-building share (before quality)
+    untargeted: np.ndarray  # share neither serving, hurting nor harmful
+    premature: np.ndarray  # share of serving moves still gated as too soon
+    lowest_gate: np.ndarray  # the smallest trust gate
+    truly_serving: np.ndarray  # share meeting the true need
+    usage: np.ndarray  # (users, strategies): the fatigue state after this turn
+
+
+def _move_shares(users: Sequence[ParametricUser], begun: Sequence[_BegunTurn]) -> _MoveShares:
+    """:class:`_MoveShares` for ``users`` in one numpy pass (row sums equal the one-user sums bit for bit)."""
+    tables = users[0]._tables
+    if len(begun) == 1:
+        weights = begun[0].appraisal.strategy_weights[None, :]
+        usage = begun[0].state.usage[None, :]
+    else:
+        weights = np.stack([turn.appraisal.strategy_weights for turn in begun])
+        usage = np.stack([turn.state.usage for turn in begun])
+    perceived = [turn.perceived_row for turn in begun]
+    trust = np.array([turn.state.trust for turn in begun])
+    serves, hurts = tables.serves[perceived], tables.hurts[perceived]
+    fatigue = FATIGUE ** usage
+    gate = np.where(tables.needs_trust, np.minimum(1.0, TRUST_FLOOR + trust)[:, None], 1.0)
+    untargeted = ~(serves | hurts | tables.harmful)
+    return _MoveShares(
+        serve=(weights * serves * gate * fatigue).sum(axis=1),
+        kind=(weights * tables.kindness * untargeted * fatigue).sum(axis=1),
+        against=(weights * hurts).sum(axis=1),
+        harmful=(weights * tables.harmful).sum(axis=1),
+        listening=(weights * tables.trust_building).sum(axis=1),
+        untargeted=(weights * untargeted).sum(axis=1),
+        premature=(weights * (gate < TOO_SOON_GATE) * serves).sum(axis=1),
+        lowest_gate=gate.min(axis=1),
+        truly_serving=(weights * tables.serves[[turn.true_row for turn in begun]]).sum(axis=1),
+        usage=usage * FATIGUE_RECOVERY + weights,
+    )
 
 
 def _reaction(felt: float, appraisal: Appraisal) -> str:

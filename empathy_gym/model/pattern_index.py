@@ -262,7 +262,8 @@ class PatternIndex:
                 m = regexes[entry].match(text, start)
                 if m is not None:
                     found.append(Match(entry, start, m.end()))
+        present = set(text) if self._scan else None
         for entry, leading in self._scan:
-            if leading is None or any(ch in text for ch in leading):
+            if leading is None or not present.isdisjoint(leading):
                 found.extend(Match(entry, m.start(), m.end()) for m in regexes[entry].finditer(text))
         return found

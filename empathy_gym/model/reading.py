@@ -45,18 +45,14 @@ class Appraisal:
     @property
     def dominant_strategy(self) -> int | None:
         """Index into STRATEGIES of the strongest move, or None when the reply makes no move."""
-        weights = np.asarray(self.strategy_weights)
-        if weights.size == 0 or not np.any(weights > 0.0):
-            return None
-        return int(np.argmax(weights))
+        return _dominant(np.asarray(self.strategy_weights, dtype=np.float64).tolist())
 
     def as_dict(self) -> dict[str, Any]:
         """A fresh plain dict (python floats, ints, str) for the environment's ``info``."""
-        dominant = self.dominant_strategy
+        weights = np.asarray(self.strategy_weights, dtype=np.float64).tolist()
+        dominant = _dominant(weights)
         return {
-            "strategy_weights": {
-                name: round(float(w), 4) for name, w in zip(STRATEGIES, self.strategy_weights) if w > 0.0
-            },
+            "strategy_weights": {name: round(w, 4) for name, w in zip(STRATEGIES, weights) if w > 0.0},
             "dominant_strategy": STRATEGIES[dominant] if dominant is not None else None,
             "relevance": round(float(self.relevance), 4),
             "repetition": round(float(self.repetition), 4),
@@ -69,6 +65,14 @@ class Appraisal:
             "question": round(float(self.question), 4),
             "n_words": int(self.n_words),
         }
+
+
+def _dominant(weights: list[float]) -> int | None:
+    """The index of the first largest weight (as ``np.argmax``), or None when none is above 0."""
+    if not weights:
+        return None
+    best = max(weights)
+    return weights.index(best) if best > 0.0 else None
 
 
 @runtime_checkable

@@ -167,6 +167,8 @@ class StrategyRenderer:
     # -- helpers --------------------------------------------------------------------------
     @staticmethod
     def _name(strategy: Any) -> str:
+        if type(strategy) is int and 0 <= strategy < len(STRATEGIES):
+            return STRATEGIES[strategy]  # the common case, checked first
         allowed = ", ".join(f"{i}={name}" for i, name in enumerate(STRATEGIES))
         if isinstance(strategy, (bool, np.bool_)):
             _fail(f"strategy must be an index 0..{len(STRATEGIES) - 1} or a name, got the bool {strategy!r}; "

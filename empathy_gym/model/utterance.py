@@ -25,6 +25,7 @@ import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -461,7 +462,16 @@ def _pick(lines: Sequence[str], rng: np.random.Generator) -> str:
 
 
 def _clean(text: str) -> str:
-    return sanitize(str(text))
+    text = str(text)
+    return _clean_text(text) if len(text) <= _CLEAN_CACHED_CHARS else sanitize(text)
+
+
+_CLEAN_CACHED_CHARS = 400  # profile fields and story beats: the same few texts every turn
+
+
+@lru_cache(maxsize=16_384)
+def _clean_text(text: str) -> str:
+    return sanitize(text)
 
 
 def _speech_slots(profile: Profile, rng: np.random.Generator) -> dict[str, str]:
