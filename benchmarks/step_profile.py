@@ -94,7 +94,7 @@ def profile(env_id: str, steps: int) -> dict:
     speech = cum("model/utterance.py", "reply") + cum("model/utterance.py", "inner_thought")
     parts = [
         ("step (env.step, with the wrappers of gym.make)", _cumulative(stats, "gymnasium/wrappers/common.py", "step", outermost=True) or step, 0),
-        ("rendering the strategy's reply", render, 1),
+        ("preparing the reply (prepare_reply: rendering a strategy; sanitising a text)", render, 1),
         ("finding quotable details in the user's last turn", cum("model/rendering.py", "_find_details"), 2),
         ("the user's turn (respond)", respond, 1),
         ("reading the reply (appraise)", appraise, 2),

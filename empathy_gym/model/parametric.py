@@ -114,7 +114,7 @@ class UserModelTables:
     serves: np.ndarray  # (intentions, strategies) bool
     hurts: np.ndarray  # (intentions, strategies) bool
     kindness: np.ndarray  # (strategies,)
-    harmful: np.ndarray  # (strategies,) bool
+    harmful: Sequence[float]  # (strategies,) bool
     trust_building: np.ndarray  # (strategies,)
     needs_trust: np.ndarray  # (strategies,) bool
     characteristics: dict[str, dict[str, float]]
@@ -526,29 +526,45 @@ class _BegunTurn:
 
 @dataclass(frozen=True)
 class _MoveShares:
-    """The arithmetic over the moves for a batch of users: one row (or value) per user."""
+    """The arithmetic over the moves for a batch of users: one value (or usage row) per user."""
 
-    serve: np.ndarray  # share of the reply meeting the perceived need, gated by trust, with fatigue
-    kind: np.ndarray  # share that is kind but untargeted, with fatigue
-    against: np.ndarray  # share working against the perceived need
-    harmful: np.ndarray  # share of harmful moves
-    listening: np.ndarray  # trust-building share (before quality)
-    untargeted: np.ndarray  # share neither serving, hurting nor harmful
-    premature: np.ndarray  # share of serving moves still gated as too soon
-    lowest_gate: np.ndarray  # the smallest trust gate
-    truly_serving: np.ndarray  # share meeting the true need
-    usage: np.ndarray  # (users, strategies): the fatigue state after this turn
+    serve: Sequence[float]  # share of the reply meeting the perceived need, gated by trust, with fatigue
+    kind: Sequence[float]  # share that is kind but untargeted, with fatigue
+    against: Sequence[float]  # share working against the perceived need
+    harmful: Sequence[float]  # share of harmful moves
+    listening: Sequence[float]  # trust-building share (before quality)
+    untargeted: Sequence[float]  # share neither serving, hurting nor harmful
+    premature: Sequence[float]  # share of serving moves still gated as too soon
+    lowest_gate: Sequence[float]  # the smallest trust gate
+    truly_serving: Sequence[float]  # share meeting the true need
+    usage: Sequence[np.ndarray]  # per user: the fatigue state after this turn
 
 
 def _move_shares(users: Sequence[ParametricUser], begun: Sequence[_BegunTurn]) -> _MoveShares:
-    """:class:`_MoveShares` for ``users`` in one numpy pass (row sums equal the one-user sums bit for bit)."""
+    """:class:`_MoveShares` for ``users``: one user with 1-D arrays, several in one numpy pass over
+    ``(users, strategies)`` arrays (row sums equal the one-user sums bit for bit)."""
     tables = users[0]._tables
     if len(begun) == 1:
-        weights = begun[0].appraisal.strategy_weights[None, :]
-        usage = begun[0].state.usage[None, :]
-    else:
-        weights = np.stack([turn.appraisal.strategy_weights for turn in begun])
-        usage = np.stack([turn.state.usage for turn in begun])
+        turn = begun[0]
+        w, trust = turn.appraisal.strategy_weights, turn.state.trust
+        serves, hurts = tables.serves[turn.perceived_row], tables.hurts[turn.perceived_row]
+        fatigue = FATIGUE ** turn.state.usage
+        gate = np.where(tables.needs_trust, min(1.0, TRUST_FLOOR + trust), 1.0)
+        untargeted = ~(serves | hurts | tables.harmful)
+        return _MoveShares(
+            serve=((w * serves * gate * fatigue).sum(),),
+            kind=((w * tables.kindness * untargeted * fatigue).sum(),),
+            against=((w * hurts).sum(),),
+            harmful=((w * tables.harmful).sum(),),
+            listening=((w * tables.trust_building).sum(),),
+            untargeted=((w * untargeted).sum(),),
+            premature=((w * (gate < TOO_SOON_GATE) * serves).sum(),),
+            lowest_gate=(gate.min(),),
+            truly_serving=((w * tables.serves[turn.true_row]).sum(),),
+            usage=(turn.state.usage * FATIGUE_RECOVERY + w,),
+        )
+    weights = np.stack([turn.appraisal.strategy_weights for turn in begun])
+    usage = np.stack([turn.state.usage for turn in begun])
     perceived = [turn.perceived_row for turn in begun]
     trust = np.array([turn.state.trust for turn in begun])
     serves, hurts = tables.serves[perceived], tables.hurts[perceived]
