@@ -11,28 +11,43 @@ Conditions (:func:`conditions`):
 
 * ``level``: the scalar level at 0, 0.25, 0.5, 0.75 and 1. Levels 0, 0.5 and 1 *are* the presets
   ``simple``, ``normal`` and ``challenging`` (``Difficulty.from_level`` interpolates between them).
-* single axes, each moved alone from ``normal`` to its ``simple`` and its ``challenging`` value
-  with every other axis at ``normal``: ``strictness``, ``reticence``, ``fidelity`` (for fidelity,
-  lower is harder). Plotted on a common scale: 0 = the axis at ``simple``'s value, 1 = at
-  ``challenging``'s, so ``normal`` sits in between.
+* single axes, each behavioural axis (:data:`SINGLE_AXES`: strictness, reticence, fragility, noise,
+  fidelity) moved alone from ``normal`` to its ``simple`` and its ``challenging`` value with every
+  other axis at ``normal``. Plotted on a common scale: 0 = the axis at ``simple``'s value, 1 = at
+  ``challenging``'s (for fidelity, lower is harder), so ``normal`` sits in between.
+* ``strictness x fidelity``: the four corners of the 3 x 3 grid of both axes at ``simple``'s,
+  ``normal``'s and ``challenging``'s values; the other five cells are ``normal`` and the single-axis
+  ends (:func:`grid_cells` maps the grid to its conditions).
 * ``curriculum``: ``ramp`` (level 0 to 1 over the first 80% of the run), ``adaptive`` (keeps the
   recent success rate near 50%), ``bandit`` (learning-progress bandit over five levels); see
   :mod:`empathy_gym.wrappers.curriculum`.
+* ``seeker=regret``: the supporter trains against a help-seeker trained beside it to be hard but
+  solvable (PAIRED-style, :func:`empathy_gym.agents.selfplay.train_with_regret_seeker`), with the
+  same supporter budget as the fixed-user conditions.
+
+Learning curves: each run is also scored on the test users (:data:`CURVE_CELLS`) at the budgets of
+``curve_steps`` it passes (25k and 50k steps in a 100k run by default, the final evaluation being
+the last point); a longer run (``--total-steps 300000 --curve-steps 25000 50000 100000 200000``
+on a subset of ``--conditions``) shows whether hard-trained agents catch up. For the mechanisms,
+every run records the policy's entropy over training, the share of training episodes in which the
+user's emotion rose at least once (``signal_share``: the feedback there was to learn from) and the
+scores per hidden intention.
 
 Every run is written to ``<out>/runs/<condition>-seed<seed>.json`` as soon as it ends, and a rerun
 skips the runs already there, so an interrupted sweep resumes. :func:`aggregate` combines the runs
 (mean over seeds with a t-based 95% confidence interval per condition and evaluation cell), and
-:func:`write_report` writes ``sweep.json``, ``sweep.md`` (with the paired differences from
-``normal``, :func:`paired_differences`), ``score_vs_difficulty.png`` (those differences with their
-CIs), ``scores.png`` and ``entropy.png`` (matplotlib, the ``sweep`` extra). The t quantiles come
-from scipy (:func:`empathy_gym.evaluation.t95`).
+:func:`write_report` writes ``sweep.json``, ``sweep.md`` (paired differences from ``normal``,
+:func:`paired_differences`, the strictness x fidelity map, the learning curves and the mechanism
+table), ``score_vs_difficulty.png`` (the paired differences with their CIs), ``scores.png``,
+``entropy.png``, ``strictness_fidelity.png`` (the map) and ``learning_curves.png`` (matplotlib, the
+``sweep`` extra). The t quantiles come from scipy (:func:`empathy_gym.evaluation.t95`).
 
 The agent is :class:`~empathy_gym.agents.ppo.PPOConfig` with :data:`AGENT_SETTINGS` on top of its
-defaults: the settings the committed sweep was measured with.
+defaults (none: today's reference agent); every run records it.
 
-Run it as ``empathy-gym sweep`` (``--quick``: 2 seeds, 20k steps, about 8 minutes on 2 idle cores) or
-``python benchmarks/difficulty_sweep.py``; ``--ray [ADDRESS]`` runs the runs as Ray tasks on a local
-Ray or a cluster (:mod:`empathy_gym.integrations.ray_sweep`). Nothing here tunes the simulator: the rules are fixed
+Run it as ``empathy-gym sweep`` (``--quick``: one seed, 6,144 steps per condition, a smoke run of
+the whole grid) or ``python benchmarks/difficulty_sweep.py``; ``--ray [ADDRESS]`` runs the runs as
+Ray tasks on a local Ray or a cluster (:mod:`empathy_gym.integrations.ray_sweep`). Nothing here tunes the simulator: the rules are fixed
 before a sweep runs (DESIGN.md section 7).
 """
 
@@ -60,19 +75,30 @@ from empathy_gym.evaluation import EVAL_SETTINGS, EVAL_SPLITS, evaluate_suite, t
 from empathy_gym.model.difficulty import PRESETS
 
 ENV_ID = "EmpathyGym/SupportStrategy-v0"
-#: The single axes swept alone (each from ``simple``'s value to ``challenging``'s).
-SINGLE_AXES: tuple[str, ...] = ("strictness", "reticence", "fidelity")
+#: The behavioural axes swept alone (each from ``simple``'s value to ``challenging``'s).
+SINGLE_AXES: tuple[str, ...] = ("strictness", "reticence", "fragility", "noise", "fidelity")
+#: The two axes swept together ("moderately demanding but well aligned"): every pair of their
+#: ``simple``, ``normal`` and ``challenging`` values. Five of the nine cells are other conditions
+#: (``normal`` and the single-axis ends); the four corners are conditions of group ``GRID_GROUP``.
+GRID_AXES: tuple[str, str] = ("strictness", "fidelity")
+GRID_GROUP = "strictness x fidelity"
 LEVELS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
 CURRICULA: tuple[str, ...] = ("ramp", "adaptive", "bandit")
-#: PPO settings the sweep fixes on top of :class:`~empathy_gym.agents.ppo.PPOConfig`'s defaults. The
-#: committed sweep (``benchmarks/results/difficulty_sweep``) was trained with (64, 64) hidden layers
-#: and the episode's text memory, the defaults then; the reference agent's defaults changed since
-#: ((256, 256), no text memory: it scores higher on the test users). The sweep keeps the agent it was
-#: measured with, so a rerun reproduces its numbers.
-AGENT_SETTINGS: dict[str, Any] = {"hidden_sizes": (64, 64), "text_memory": True}
+#: Learned adversaries: the supporter trains against a seeker trained beside it
+#: (:func:`empathy_gym.agents.selfplay.train_with_regret_seeker`), at ``normal``.
+SEEKERS: tuple[str, ...] = ("regret",)
+#: The seats' alternations of a ``seeker=...`` run (the supporter's budget is the run's).
+SEEKER_ROUNDS = 4
+#: Evaluation cells scored at each point of a learning curve (the final point is scored on every cell).
+CURVE_CELLS: tuple[str, ...] = ("test/normal", "test/challenging")
+#: PPO settings the sweep fixes on top of :class:`~empathy_gym.agents.ppo.PPOConfig`'s defaults: none,
+#: the second sweep trains today's reference agent. (The first sweep, kept in
+#: ``benchmarks/results/difficulty_sweep_0.1`` as history, fixed (64, 64) hidden layers and the
+#: episode's text memory, the defaults then.) Every run records the agent it trained.
+AGENT_SETTINGS: dict[str, Any] = {}
 
-FULL = {"seeds": (1, 2, 3, 4, 5), "total_steps": 100_000, "eval_seeds": (0,)}
-QUICK = {"seeds": (1, 2), "total_steps": 20_000, "eval_seeds": (0,)}
+FULL = {"seeds": (1, 2, 3, 4, 5), "total_steps": 100_000, "eval_seeds": (0,), "curve_steps": (25_000, 50_000)}
+QUICK = {"seeds": (1,), "total_steps": 6_144, "eval_seeds": (0,), "curve_steps": (2_048,)}
 
 __all__ = ["t95"]  # re-exported: the t quantile of the intervals over seeds (scipy)
 
@@ -96,8 +122,31 @@ def conditions() -> list[Condition]:
         for end, x in ((simple, 0.0), (challenging, 1.0)):
             value = getattr(end, axis)
             out.append(Condition(f"{axis}={value:g}", axis, {axis: value}, x=x))
+    first, second = GRID_AXES
+    for a in (simple, challenging):
+        for b in (simple, challenging):
+            values = {first: getattr(a, first), second: getattr(b, second)}
+            out.append(Condition(",".join(f"{k}={v:g}" for k, v in values.items()), GRID_GROUP, values))
     out += [Condition(f"curriculum={name}", "curriculum", "normal", curriculum=name) for name in CURRICULA]
+    out += [Condition(f"seeker={name}", "seeker", "normal") for name in SEEKERS]
     return out
+
+
+def grid_cells() -> dict[tuple[str, str], str]:
+    """The strictness x fidelity map: (strictness preset, fidelity preset) -> the condition trained there."""
+    first, second = GRID_AXES
+    names = {}
+    for a in PRESETS:
+        for b in PRESETS:
+            if a == b == "normal":
+                names[(a, b)] = "level=0.50"
+            elif b == "normal":
+                names[(a, b)] = f"{first}={getattr(PRESETS[a], first):g}"
+            elif a == "normal":
+                names[(a, b)] = f"{second}={getattr(PRESETS[b], second):g}"
+            else:
+                names[(a, b)] = f"{first}={getattr(PRESETS[a], first):g},{second}={getattr(PRESETS[b], second):g}"
+    return names
 
 
 def axis_position(axis: str, value: float) -> float:
@@ -107,38 +156,89 @@ def axis_position(axis: str, value: float) -> float:
 
 
 def run_one(condition: Condition, seed: int, total_steps: int, eval_seeds: Sequence[int],
-            out_dir: str | os.PathLike) -> dict[str, Any]:
+            out_dir: str | os.PathLike, curve_steps: Sequence[int] = ()) -> dict[str, Any]:
     """Train one agent under ``condition``, evaluate it on every cell, write and return its record."""
-    return write_record(out_dir, train_and_evaluate(condition, seed, total_steps, eval_seeds))
+    return write_record(out_dir, train_and_evaluate(condition, seed, total_steps, eval_seeds, curve_steps))
 
 
-def train_and_evaluate(condition: Condition, seed: int, total_steps: int, eval_seeds: Sequence[int]) -> dict[str, Any]:
-    """Train one agent under ``condition`` and evaluate it on every cell; return its record (written by the caller)."""
+_CELL_KEYS = ("mean_final_emotion", "ci95", "success_rate", "failure_rate", "mean_entropy", "per_intention",
+              "strategy_distribution")
+
+
+def train_and_evaluate(condition: Condition, seed: int, total_steps: int, eval_seeds: Sequence[int],
+                       curve_steps: Sequence[int] = ()) -> dict[str, Any]:
+    """Train one agent under ``condition`` and evaluate it on every cell; return its record (written by the caller).
+
+    At each budget of ``curve_steps`` below ``total_steps`` (at the end of the first update that
+    reaches it) the agent as it is then is scored on :data:`CURVE_CELLS`; the record's
+    ``checkpoints`` list those scores with the step they were taken at, the last one being the
+    final evaluation. Scoring reads no random stream of the training, so it changes nothing in it.
+    """
     from empathy_gym.agents.ppo import PPOConfig, PPOPolicy, train
 
     config = PPOConfig(env_id=ENV_ID, difficulty=condition.difficulty, curriculum=condition.curriculum,
                        seed=seed, total_steps=total_steps, **AGENT_SETTINGS)
+    budgets = curve_budgets(total_steps, curve_steps)
+    checkpoints: list[dict[str, Any]] = []
+    evaluation_seconds = 0.0
+
+    def on_update(row: dict[str, float], agent: Any) -> None:
+        nonlocal evaluation_seconds
+        if len(checkpoints) < len(budgets) and row["global_step"] >= budgets[len(checkpoints)]:
+            began = time.perf_counter()
+            agent.eval()
+            checkpoints.append(_checkpoint_scores(PPOPolicy(agent, config), budgets[len(checkpoints)],
+                                                  row["global_step"], eval_seeds))
+            agent.train()
+            evaluation_seconds += time.perf_counter() - began
+
     start = time.perf_counter()
-    result = train(config)
-    train_seconds = time.perf_counter() - start
+    if condition.group == "seeker":
+        from empathy_gym.agents.selfplay import train_with_regret_seeker
+
+        result = train_with_regret_seeker(config, rounds=min(SEEKER_ROUNDS, config.num_updates), on_update=on_update)
+    else:
+        result = train(config, on_update=on_update)
+    train_seconds = time.perf_counter() - start - evaluation_seconds
     report = evaluate_suite(PPOPolicy(result["agent"], config), env_id=ENV_ID, seeds=eval_seeds)
     history = result["history"]
+    cells = {name: {key: cell[key] for key in _CELL_KEYS} for name, cell in report["cells"].items()}
+    final_step = history[-1]["global_step"]
+    checkpoints.append({"budget": total_steps, "step": final_step,
+                        "cells": {name: cells[name]["mean_final_emotion"] for name in CURVE_CELLS}})
     record = {
         "condition": condition.name,
         "group": condition.group,
         "seed": seed,
         "total_steps": total_steps,
+        "curve_steps": list(budgets),
         "hidden_sizes": list(config.hidden_sizes),
         "text_memory": config.text_memory,
         "train_seconds": train_seconds,
         "eval_seconds": time.perf_counter() - start - train_seconds,
-        "cells": {name: {key: cell[key] for key in ("mean_final_emotion", "ci95", "success_rate", "failure_rate",
-                                                    "mean_entropy", "per_intention", "strategy_distribution")}
-                  for name, cell in report["cells"].items()},
+        "cells": cells,
+        "checkpoints": checkpoints,
         "curve": {key: [row[key] for row in history]
-                  for key in ("global_step", "entropy", "mean_final_emotion", "curriculum_level")},
+                  for key in ("global_step", "entropy", "mean_final_emotion", "signal_share", "curriculum_level")},
     }
     return record
+
+
+def curve_budgets(total_steps: int, curve_steps: Sequence[int]) -> list[int]:
+    """The learning-curve budgets a run of ``total_steps`` scores before its end: those of ``curve_steps``
+    that some update of the run reaches before the last one (sorted, distinct)."""
+    from empathy_gym.agents.config import PPOConfig
+
+    config = PPOConfig(env_id=ENV_ID, total_steps=total_steps, **AGENT_SETTINGS)
+    return sorted(step for step in set(curve_steps) if 0 < step <= (config.num_updates - 1) * config.batch_size)
+
+
+def _checkpoint_scores(policy: Any, budget: int, step: int, eval_seeds: Sequence[int]) -> dict[str, Any]:
+    splits = sorted({cell.split("/")[0] for cell in CURVE_CELLS})
+    settings = sorted({cell.split("/")[1] for cell in CURVE_CELLS})
+    report = evaluate_suite(policy, env_id=ENV_ID, seeds=eval_seeds, splits=splits, settings=settings)
+    return {"budget": budget, "step": step,
+            "cells": {name: report["cells"][name]["mean_final_emotion"] for name in CURVE_CELLS}}
 
 
 def write_record(out_dir: str | os.PathLike, record: dict[str, Any]) -> dict[str, Any]:
@@ -158,8 +258,12 @@ def _run_path(out_dir: str | os.PathLike, condition: Condition | str, seed: int)
 
 def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: int, eval_seeds: Sequence[int],
               only: Sequence[str] | None = None, workers: int = 1,
-              progress: Callable[[str], None] = print, ray_address: str | None = None) -> list[dict[str, Any]]:
+              progress: Callable[[str], None] = print, ray_address: str | None = None,
+              curve_steps: Sequence[int] = ()) -> list[dict[str, Any]]:
     """Run every (condition, seed) not yet in ``out_dir``; return all records of this configuration.
+
+    A saved run counts as done when it has the same ``total_steps`` and learning-curve budgets
+    (``curve_steps`` below ``total_steps``); others are trained again and replaced.
 
     ``ray_address`` runs them as Ray tasks instead of local processes (:mod:`empathy_gym.integrations.ray_sweep`:
     ``"local"`` starts a local Ray, ``"auto"`` or an address joins a cluster); ``workers`` is then unused.
@@ -178,7 +282,8 @@ def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: 
         for condition in chosen:
             path = _run_path(out_dir, condition, seed)
             saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-            if saved is not None and saved["total_steps"] == total_steps:
+            if (saved is not None and saved["total_steps"] == total_steps
+                    and saved.get("curve_steps", []) == curve_budgets(total_steps, curve_steps)):
                 records[(condition.name, seed)] = saved
             else:
                 todo.append((condition, seed))
@@ -188,18 +293,21 @@ def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: 
         if ray_address is not None:
             from empathy_gym.integrations.ray_sweep import run_on_ray
 
-            for record in run_on_ray(todo, total_steps, tuple(eval_seeds), address=ray_address):
+            for record in run_on_ray(todo, total_steps, tuple(eval_seeds), address=ray_address,
+                                     curve_steps=tuple(curve_steps)):
                 records[(record["condition"], record["seed"])] = write_record(out_dir, record)
                 bar.set_postfix_str(f"{record['condition']} seed {record['seed']} done", refresh=False)
                 bar.update()
         elif workers <= 1:
             for condition, seed in todo:
-                records[(condition.name, seed)] = run_one(condition, seed, total_steps, eval_seeds, out_dir)
+                records[(condition.name, seed)] = run_one(condition, seed, total_steps, eval_seeds, out_dir,
+                                                          curve_steps)
                 bar.set_postfix_str(f"{condition.name} seed {seed} done", refresh=False)
                 bar.update()
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-                futures = {pool.submit(run_one, condition, seed, total_steps, tuple(eval_seeds), str(out_dir)):
+                futures = {pool.submit(run_one, condition, seed, total_steps, tuple(eval_seeds), str(out_dir),
+                                       tuple(curve_steps)):
                            (condition, seed) for condition, seed in todo}
                 for future in as_completed(futures):
                     condition, seed = futures[future]
@@ -242,16 +350,53 @@ def aggregate(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
             }
         curves = [run["curve"] for run in runs]
         length = min(len(curve["global_step"]) for curve in curves)
+        keys = [key for key in ("entropy", "mean_final_emotion", "signal_share", "curriculum_level")
+                if all(key in curve for curve in curves)]
         with warnings.catch_warnings():  # the curriculum level is NaN throughout for fixed conditions
             warnings.simplefilter("ignore", RuntimeWarning)
             mean_curve = {key: np.nanmean([curve[key][:length] for curve in curves], axis=0).tolist()
-                          for key in ("entropy", "mean_final_emotion", "curriculum_level")}
+                          for key in keys}
+            signal = [np.nanmean(curve["signal_share"]) for curve in curves if "signal_share" in curve]
         out[name] = {
             "group": condition.group, "x": condition.x, "difficulty": condition.difficulty,
             "curriculum": condition.curriculum, "seeds": [run["seed"] for run in runs], "cells": cells,
             "train_seconds": float(np.mean([run["train_seconds"] for run in runs])),
             "curve": {"global_step": curves[0]["global_step"][:length], **mean_curve},
+            "signal_share": float(np.mean(signal)) if signal else math.nan,
+            "per_intention": _per_intention(runs, "test/normal"),
+            "checkpoints": _checkpoint_means(runs),
         }
+    return out
+
+
+def _per_intention(runs: Sequence[dict[str, Any]], cell: str) -> dict[str, float]:
+    """The mean over seeds of each hidden intention's mean final emotion on ``cell``."""
+    tables = [run["cells"][cell]["per_intention"] for run in runs if cell in run["cells"]]
+    if not tables:
+        return {}
+    return {intention: float(np.mean([_score(table[intention]) for table in tables if intention in table]))
+            for intention in tables[0]}
+
+
+def _score(entry: Any) -> float:
+    return float(entry["mean_final_emotion"] if isinstance(entry, dict) else entry)
+
+
+def _checkpoint_means(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per learning-curve budget shared by every run: the step, and per cell the mean and t 95% CI over seeds."""
+    lists = [run.get("checkpoints", []) for run in runs]
+    budgets = [point["budget"] for point in lists[0]] if lists else []
+    out = []
+    for index, budget in enumerate(budgets):
+        points = [points[index] for points in lists if len(points) > index and points[index]["budget"] == budget]
+        if len(points) != len(runs):
+            continue
+        cells = {}
+        for cell in points[0]["cells"]:
+            scores = np.array([point["cells"][cell] for point in points])
+            half = t95(len(scores) - 1) * scores.std(ddof=1) / math.sqrt(len(scores)) if len(scores) > 1 else math.nan
+            cells[cell] = {"mean": float(scores.mean()), "ci95": float(half), "per_seed": scores.tolist()}
+        out.append({"budget": budget, "step": int(np.mean([point["step"] for point in points])), "cells": cells})
     return out
 
 
@@ -309,11 +454,113 @@ def markdown(summary: dict[str, Any], references: dict[str, dict[str, float]], m
                   "(condition - normal) +/- its t-based 95% CI; an interval that excludes 0 is a difference the "
                   "seeds agree on:", "", table(["condition", *cells], paired)]
     lines += ["", "Success / failure rates (%, mean over seeds):", "", table(["condition", *cells], rates)]
+    lines += _grid_section(summary, differences)
+    lines += _curve_section(summary)
+    lines += _mechanism_section(summary)
     return "\n".join(lines)
 
 
+def _diff_text(value: dict[str, float] | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value['mean']:+.1f} +/- {value['ci95']:.1f}" if not math.isnan(value["ci95"]) else f"{value['mean']:+.1f}"
+
+
+def _grid_section(summary: dict[str, Any], differences: dict[str, Any]) -> list[str]:
+    """The strictness x fidelity map as tables of paired differences from normal (one per curve cell)."""
+    names = grid_cells()
+    if not any(name in summary and name != "level=0.50" for name in names.values()):
+        return []
+    first, second = GRID_AXES
+    lines = ["", f"{first.capitalize()} x {second}: paired difference from `normal` (rows: {first} at simple's, "
+             f"normal's, challenging's value; columns: {second} likewise; `normal` itself is 0):"]
+    for cell in CURVE_CELLS:
+        rows = []
+        for a in PRESETS:
+            row = [f"{first}={getattr(PRESETS[a], first):g} ({a})"]
+            for b in PRESETS:
+                name = names[(a, b)]
+                row.append("0" if name == "level=0.50" and name in summary
+                           else _diff_text(differences.get(name, {}).get(cell)))
+            rows.append(row)
+        lines += ["", f"Evaluated on {cell}:", "",
+                  table([f"{first} \\ {second}", *(f"{second}={getattr(PRESETS[b], second):g} ({b})" for b in PRESETS)],
+                        rows)]
+    return lines
+
+
+def curve_differences(summary: dict[str, Any], baseline: str = "level=0.50") -> dict[str, list[dict[str, Any]]]:
+    """Per condition and learning-curve budget: the paired difference from ``baseline`` per curve cell."""
+    base = summary.get(baseline)
+    if base is None:
+        return {}
+    base_points = {point["budget"]: point for point in base["checkpoints"]}
+    out = {}
+    for name, row in summary.items():
+        if name == baseline:
+            continue
+        shared = [seed for seed in row["seeds"] if seed in base["seeds"]]
+        points = []
+        for point in row["checkpoints"]:
+            theirs = base_points.get(point["budget"])
+            if theirs is None:
+                continue
+            cells = {}
+            for cell, value in point["cells"].items():
+                ours_by_seed = dict(zip(row["seeds"], value["per_seed"]))
+                base_by_seed = dict(zip(base["seeds"], theirs["cells"][cell]["per_seed"]))
+                diff = np.array([ours_by_seed[seed] - base_by_seed[seed] for seed in shared])
+                half = t95(len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff)) if len(diff) > 1 else math.nan
+                cells[cell] = {"mean": float(diff.mean()) if len(diff) else math.nan, "ci95": float(half)}
+            points.append({"budget": point["budget"], "cells": cells})
+        out[name] = points
+    return out
+
+
+def _curve_section(summary: dict[str, Any]) -> list[str]:
+    """Learning curves: scores at each budget, and the paired differences from normal there."""
+    budgets = sorted({point["budget"] for row in summary.values() for point in row["checkpoints"]})
+    if len(budgets) < 2:
+        return []
+    lines = []
+    for cell in CURVE_CELLS:
+        rows = []
+        for name, row in summary.items():
+            by_budget = {point["budget"]: point["cells"].get(cell) for point in row["checkpoints"]}
+            rows.append([name, *(_fmt(by_budget[b]["mean"], by_budget[b]["ci95"]) if by_budget.get(b) else "-"
+                                 for b in budgets)])
+        lines += ["", f"Learning curves, {cell}: mean final emotion of the agent as it was after each budget of "
+                  "training (steps; the last column is the run's final evaluation), t 95% CI over seeds:", "",
+                  table(["condition", *(f"{b:,}" for b in budgets)], rows)]
+        paired = curve_differences(summary)
+        if paired:
+            rows = []
+            for name, points in paired.items():
+                by_budget = {point["budget"]: point["cells"].get(cell) for point in points}
+                rows.append([name, *(_diff_text(by_budget.get(b)) for b in budgets)])
+            lines += ["", f"The same, as paired differences from `normal` at each budget ({cell}):", "",
+                      table(["condition", *(f"{b:,}" for b in budgets)], rows)]
+    return lines
+
+
+def _mechanism_section(summary: dict[str, Any]) -> list[str]:
+    """What could explain a difference: entropy, feedback sparsity and the per-intention scores."""
+    intentions = list(next(iter(summary.values()))["per_intention"])
+    rows = [[name, f"{row['cells'][CURVE_CELLS[0]]['entropy']:.2f}",
+             f"{row['curve']['entropy'][-1]:.2f}" if row["curve"].get("entropy") else "-",
+             f"{100 * row['signal_share']:.0f}" if not math.isnan(row["signal_share"]) else "-",
+             *(f"{row['per_intention'].get(i, math.nan):.1f}" for i in intentions)]
+            for name, row in summary.items()]
+    return ["", "Why: the policy's entropy (nats: on test/normal at evaluation, and in the last training update), "
+            "the share of training episodes in which the user's emotion rose on at least one turn (%, the "
+            f"feedback the agent had to learn from), and the mean final emotion per hidden intention ({CURVE_CELLS[0]}, "
+            "mean over seeds):", "",
+            table(["condition", "entropy (eval)", "entropy (last update)", "episodes with a rise %", *intentions], rows)]
+
+
 #: One colour per group of conditions, in the plots.
-GROUP_COLOURS = {"level": "C0", "strictness": "C1", "reticence": "C2", "fidelity": "C3", "curriculum": "C4"}
+GROUP_COLOURS = {"level": "C0", "strictness": "C1", "reticence": "C2", "fidelity": "C3", "curriculum": "C4",
+                 "fragility": "C5", "noise": "C6", GRID_GROUP: "C7", "seeker": "C8"}
 
 
 def plot(summary: dict[str, Any], references: dict[str, dict[str, float]], out_dir: Path) -> list[Path]:
@@ -407,7 +654,77 @@ def plot(summary: dict[str, Any], references: dict[str, dict[str, float]], out_d
     entropy_path = out_dir / "entropy.png"
     figure.savefig(entropy_path, dpi=110)
     plt.close(figure)
-    return [difference_path, score_path, entropy_path]
+    return [difference_path, score_path, entropy_path, *_plot_grid(plt, summary, differences, out_dir),
+            *_plot_curves(plt, summary, out_dir)]
+
+
+def _plot_grid(plt: Any, summary: dict[str, Any], differences: dict[str, Any], out_dir: Path) -> list[Path]:
+    """``strictness_fidelity.png``: the paired differences from normal over the 3 x 3 grid, one panel per curve cell."""
+    names = grid_cells()
+    if not any(name in summary and name != "level=0.50" for name in names.values()):
+        return []
+    first, second = GRID_AXES
+    presets = list(PRESETS)
+    figure, axes = plt.subplots(1, len(CURVE_CELLS), figsize=(4.6 * len(CURVE_CELLS), 4.2), squeeze=False)
+    for axis, cell in zip(axes.flat, CURVE_CELLS):
+        values = np.full((3, 3), np.nan)
+        labels = [["" for _ in presets] for _ in presets]
+        for i, a in enumerate(presets):
+            for j, b in enumerate(presets):
+                name = names[(a, b)]
+                if name == "level=0.50" and name in summary:
+                    values[i, j], labels[i][j] = 0.0, "normal"
+                elif name in differences:
+                    value = differences[name][cell]
+                    values[i, j] = value["mean"]
+                    labels[i][j] = _diff_text(value).replace(" +/- ", "\n+/- ")
+        limit = max(1.0, float(np.nanmax(np.abs(values)))) if np.isfinite(values).any() else 1.0
+        image = axis.imshow(values, cmap="RdBu", vmin=-limit, vmax=limit)
+        for i in range(3):
+            for j in range(3):
+                axis.text(j, i, labels[i][j], ha="center", va="center", fontsize=8)
+        axis.set_xticks(range(3), [f"{getattr(PRESETS[b], second):g}\n({b})" for b in presets], fontsize=8)
+        axis.set_yticks(range(3), [f"{getattr(PRESETS[a], first):g} ({a})" for a in presets], fontsize=8)
+        axis.set_xlabel(f"training {second}", fontsize=9)
+        axis.set_ylabel(f"training {first}", fontsize=9)
+        axis.set_title(f"evaluated on {cell}", fontsize=10)
+        figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04, label="points vs normal (paired)")
+    figure.suptitle(f"{first} x {second}: mean final emotion minus training at normal, paired by seed")
+    figure.tight_layout()
+    path = out_dir / "strictness_fidelity.png"
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return [path]
+
+
+def _plot_curves(plt: Any, summary: dict[str, Any], out_dir: Path) -> list[Path]:
+    """``learning_curves.png``: each condition's score at each training budget, per curve cell, with t 95% CIs."""
+    if len({point["budget"] for row in summary.values() for point in row["checkpoints"]}) < 2:
+        return []
+    figure, axes = plt.subplots(1, len(CURVE_CELLS), figsize=(6.2 * len(CURVE_CELLS), 4.6), squeeze=False)
+    styles = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)))
+    for axis, cell in zip(axes.flat, CURVE_CELLS):
+        members: dict[str, int] = {}
+        for name, row in summary.items():
+            points = [point for point in row["checkpoints"] if cell in point["cells"]]
+            if not points:
+                continue
+            index = members[row["group"]] = members.get(row["group"], -1) + 1
+            axis.errorbar([point["step"] for point in points], [point["cells"][cell]["mean"] for point in points],
+                          yerr=[np.nan_to_num(point["cells"][cell]["ci95"]) for point in points], capsize=2,
+                          marker="o", markersize=3, linestyle=styles[index % len(styles)], linewidth=1.0,
+                          color=GROUP_COLOURS.get(row["group"], "black"), label=name)
+        axis.set_xlabel("training steps")
+        axis.set_ylabel("mean final emotion (t 95% CI over seeds)")
+        axis.set_title(f"evaluated on {cell}", fontsize=10)
+        axis.grid(alpha=0.3)
+    axes.flat[-1].legend(fontsize=6, ncol=1, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    figure.suptitle("Learning curves: the agent scored on the test users after each budget of training")
+    figure.tight_layout()
+    path = out_dir / "learning_curves.png"
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return [path]
 
 
 def write_report(out_dir: str | os.PathLike, records: Sequence[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Path]:
@@ -424,8 +741,10 @@ def write_report(out_dir: str | os.PathLike, records: Sequence[dict[str, Any]], 
                        f"({meta['run_minutes'] / meta['workers']:.0f} min with {meta['workers']} parallel workers).\n",
                        encoding="utf-8")
     paths = plot(summary, references, out_dir)
-    return {"json": json_path, "markdown": md_path, "difference_plot": paths[0], "score_plot": paths[1],
-            "entropy_plot": paths[2]}
+    written = {"json": json_path, "markdown": md_path, "difference_plot": paths[0], "score_plot": paths[1],
+               "entropy_plot": paths[2]}
+    written.update({path.stem + "_plot": path for path in paths[3:]})
+    return written
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -433,8 +752,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
 
     parser = parser or argparse.ArgumentParser(prog="difficulty_sweep", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help=f"{len(QUICK['seeds'])} seeds x {QUICK['total_steps']} steps (about 8 min on 2 idle cores) "
-                             f"instead of {len(FULL['seeds'])} x {FULL['total_steps']}")
+                        help=f"{len(QUICK['seeds'])} seed(s) x {QUICK['total_steps']} steps, a smoke run of every "
+                             f"condition, instead of {len(FULL['seeds'])} x {FULL['total_steps']}")
     parser.add_argument("--seeds", type=non_negative_int, nargs="+", default=None,
                         help=f"training seeds (default: {' '.join(map(str, FULL['seeds']))}; with --quick "
                              f"{' '.join(map(str, QUICK['seeds']))})")
@@ -443,6 +762,10 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--conditions", nargs="+", default=None, type=_condition,
                         help="only these conditions or groups, e.g. level curriculum strictness=0.95 (default: all: "
                              + ", ".join(c.name for c in conditions()) + ")")
+    parser.add_argument("--curve-steps", type=positive_int, nargs="*", default=None,
+                        help="learning-curve budgets: each run is scored on the test users after this many steps "
+                             f"(default: {' '.join(map(str, FULL['curve_steps']))}; with --quick "
+                             f"{' '.join(map(str, QUICK['curve_steps']))}; give none for no curve)")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                         help="parallel training processes")
     parser.add_argument("--out", default="sweep", help="output folder (runs/ inside it make a rerun resume)")
@@ -476,22 +799,36 @@ def run(args: argparse.Namespace) -> int:
         settings["seeds"] = tuple(args.seeds)
     if args.total_steps:
         settings["total_steps"] = args.total_steps
+    if getattr(args, "curve_steps", None) is not None:
+        settings["curve_steps"] = tuple(args.curve_steps)
     if args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
     records = run_sweep(args.out, seeds=settings["seeds"], total_steps=settings["total_steps"],
                         eval_seeds=settings["eval_seeds"], only=args.conditions, workers=args.workers,
-                        ray_address=args.ray)
+                        ray_address=args.ray, curve_steps=settings["curve_steps"])
     meta = {"env_id": ENV_ID, "seeds": list(settings["seeds"]), "total_steps": settings["total_steps"],
-            "eval_seeds": list(settings["eval_seeds"]), "eval_settings": {k: v.to_dict() for k, v in EVAL_SETTINGS.items()},
+            "eval_seeds": list(settings["eval_seeds"]), "curve_steps": curve_budgets(settings["total_steps"],
+                                                                                  settings["curve_steps"]),
+            "eval_settings": {k: v.to_dict() for k, v in EVAL_SETTINGS.items()},
             "eval_splits": list(EVAL_SPLITS), "command": _command_line(), "machine": machine(), "workers": args.workers,
             "ray": args.ray,
             "run_minutes": sum(r["train_seconds"] + r["eval_seconds"] for r in records) / 60,
-            "agent_settings": {key: list(value) if isinstance(value, tuple) else value
-                               for key, value in AGENT_SETTINGS.items()}}
+            "agent_settings": _agent_settings()}
     paths = write_report(args.out, records, meta)
     print(Path(paths["markdown"]).read_text(encoding="utf-8"))
     print("wrote " + ", ".join(str(path) for path in paths.values()))
     return 0
+
+
+def _agent_settings() -> dict[str, Any]:
+    """The agent every run trains: the PPOConfig fields with :data:`AGENT_SETTINGS` applied (JSON-ready)."""
+    from dataclasses import asdict
+
+    from empathy_gym.agents.config import PPOConfig
+
+    config = asdict(PPOConfig(env_id=ENV_ID, **AGENT_SETTINGS))
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in config.items()
+            if key not in ("difficulty", "curriculum", "seed", "total_steps", "split", "env_id")}
 
 
 def _command_line() -> str:

@@ -19,7 +19,7 @@ def bench(monkeypatch, tmp_path):
         return module
 
     yield load
-    for name in ("ppo_gap", "ppo_vs_sb3", "throughput", "llm_batching", "_common"):
+    for name in ("ppo_gap", "ppo_vs_sb3", "throughput", "llm_batching", "step_profile", "_common"):
         sys.modules.pop(name, None)
 
 
@@ -90,3 +90,22 @@ def test_llm_batching_compares_the_native_vector_env_with_sync(bench, tmp_path, 
         assert row["native"] > 0 and row["sync"] > 0 and row["ratio"] == pytest.approx(row["native"] / row["sync"])
         assert row["same_transcripts"]
     assert "| 2 |" in (tmp_path / "llm_batching.md").read_text()
+
+
+def test_step_profile_splits_a_step_into_parts_that_fit_inside_it(bench, tmp_path, monkeypatch):
+    step_profile = bench("step_profile")
+    monkeypatch.setattr(sys, "argv", ["step_profile.py", "--steps", "60"])
+    step_profile.main()
+    result = json.loads((tmp_path / "step_profile.json").read_text())
+    assert [r["env_id"] for r in result["results"]] == list(step_profile.IDS)
+    for run in result["results"]:
+        parts = {part["part"]: part["share"] for part in run["parts"]}
+        assert run["steps_per_second"] > 0
+        assert 0.5 < parts["step (env.step, with the wrappers of gym.make)"] <= 1.0
+        nested = [part for part in run["parts"] if part["depth"] == 3]
+        reading = next(part for part in run["parts"] if part["part"].startswith("reading the reply"))
+        assert sum(part["share"] for part in nested) == pytest.approx(reading["share"])
+        assert all(0.0 <= part["share"] <= 1.0 for part in run["parts"])
+    strategy = {part["part"]: part["share"] for part in result["results"][0]["parts"]}
+    assert strategy["new texts read from scratch (cues, move and coherence models)"] > 0.0  # cold: new replies
+    assert "| part | share |" in (tmp_path / "step_profile.md").read_text()

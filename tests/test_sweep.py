@@ -8,23 +8,49 @@ import pytest
 from empathy_gym import cli
 from empathy_gym.model.difficulty import PRESETS, Difficulty
 from empathy_gym import sweep
+from empathy_gym.agents.config import PPOConfig
 from empathy_gym.sweep import aggregate, axis_position, conditions, t95
 
 
-def test_conditions_cover_levels_single_axes_and_curricula():
+def test_conditions_cover_levels_every_axis_the_grid_curricula_and_the_seeker():
     by_group = {}
     for condition in conditions():
         by_group.setdefault(condition.group, []).append(condition)
     assert [c.difficulty for c in by_group["level"]] == [0.0, 0.25, 0.5, 0.75, 1.0]
     # the presets are levels 0, 0.5 and 1
     assert [Difficulty.from_level(level) for level in (0.0, 0.5, 1.0)] == [PRESETS[p] for p in PRESETS]
-    for axis in ("strictness", "reticence", "fidelity"):
+    assert sweep.SINGLE_AXES == ("strictness", "reticence", "fragility", "noise", "fidelity")
+    for axis in sweep.SINGLE_AXES:
         values = [c.difficulty[axis] for c in by_group[axis]]
         assert values == [getattr(PRESETS["simple"], axis), getattr(PRESETS["challenging"], axis)]
+        assert values[0] != values[1]
         assert [c.x for c in by_group[axis]] == [0.0, 1.0]
         assert 0.0 < axis_position(axis, getattr(PRESETS["normal"], axis)) < 1.0
+    corners = by_group[sweep.GRID_GROUP]
+    assert [c.difficulty for c in corners] == [
+        {"strictness": s, "fidelity": f} for s in (0.1, 0.95) for f in (0.95, 0.75)]
     assert [c.curriculum for c in by_group["curriculum"]] == ["ramp", "adaptive", "bandit"]
+    assert [c.name for c in by_group["seeker"]] == ["seeker=regret"]
     assert len({c.name for c in conditions()}) == len(conditions())
+
+
+def test_the_grid_map_names_a_condition_for_every_cell_trained_at_those_two_values():
+    known = {c.name: c for c in conditions()}
+    cells = sweep.grid_cells()
+    assert len(cells) == 9 and len(set(cells.values())) == 9
+    for (a, b), name in cells.items():
+        condition = known[name]
+        difficulty = (Difficulty.from_level(condition.difficulty) if condition.group == "level"
+                      else Difficulty.from_mapping(condition.difficulty))
+        assert (difficulty.strictness, difficulty.fidelity) == (PRESETS[a].strictness, PRESETS[b].fidelity)
+        # every other axis stays at normal
+        assert difficulty.reticence == PRESETS["normal"].reticence and difficulty.noise == PRESETS["normal"].noise
+
+
+def test_curve_budgets_are_those_an_update_reaches_before_the_last():
+    assert sweep.curve_budgets(6144, (2048, 4096, 6144, 9000, 0)) == [2048, 4096]
+    assert sweep.curve_budgets(100_000, (50_000, 25_000, 25_000)) == [25_000, 50_000]
+    assert sweep.curve_budgets(2048, (1024,)) == []
 
 
 def test_t_quantiles():
@@ -52,28 +78,53 @@ def test_aggregate_uses_a_t_interval_over_seeds():
 
 
 def test_quick_sweep_smoke_writes_table_and_plots_and_resumes(tmp_path, capsys):
-    argv = ["sweep", "--quick", "--total-steps", "512", "--seeds", "1", "--workers", "1",
-            "--conditions", "level=0.50", "curriculum=adaptive", "--out", str(tmp_path)]
+    argv = ["sweep", "--quick", "--total-steps", "4096", "--curve-steps", "2048", "--seeds", "1", "--workers", "1",
+            "--conditions", "level=0.50", "strictness=0.1,fidelity=0.75", "--out", str(tmp_path)]
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
     assert "0 run(s) already done, 2 to go" in out
     table = (tmp_path / "sweep.md").read_text()
-    assert "| level=0.50 " in table and "| curriculum=adaptive " in table and "oracle (reference)" in table
-    for name in ("score_vs_difficulty.png", "entropy.png"):
+    assert "| level=0.50 " in table and "| strictness=0.1,fidelity=0.75 " in table and "oracle (reference)" in table
+    assert "Learning curves, test/normal" in table and "Strictness x fidelity" in table
+    assert "episodes with a rise %" in table
+    for name in ("score_vs_difficulty.png", "entropy.png", "learning_curves.png", "strictness_fidelity.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     saved = json.loads((tmp_path / "sweep.json").read_text())
     assert set(saved["conditions"]["level=0.50"]["cells"]) == {"test/normal", "test/challenging", "ood/normal",
                                                                "ood/challenging"}
-    assert saved["meta"]["total_steps"] == 512
-    assert saved["meta"]["agent_settings"] == {"hidden_sizes": [64, 64], "text_memory": True}
-    # every run records the agent it trained: the sweep's own settings, not whatever PPOConfig defaults to now
+    assert saved["meta"]["total_steps"] == 4096 and saved["meta"]["curve_steps"] == [2048]
+    # every run records the agent it trained: today's PPOConfig defaults
+    defaults = PPOConfig()
+    assert saved["meta"]["agent_settings"]["hidden_sizes"] == list(defaults.hidden_sizes)
     record = json.loads((tmp_path / "runs" / "level=0.50-seed1.json").read_text())
-    settings = sweep.AGENT_SETTINGS
-    assert (record["hidden_sizes"], record["text_memory"]) == ([64, 64], True) == (
-        list(settings["hidden_sizes"]), settings["text_memory"])
-    # a rerun finds both runs and trains nothing
+    assert (record["hidden_sizes"], record["text_memory"]) == (list(defaults.hidden_sizes), defaults.text_memory)
+    # the learning curve: scored after the first update that reached 2048 steps, then the final evaluation
+    assert [(p["budget"], p["step"]) for p in record["checkpoints"]] == [(2048, 2048), (4096, 4096)]
+    assert set(record["checkpoints"][0]["cells"]) == set(sweep.CURVE_CELLS)
+    assert record["checkpoints"][-1]["cells"]["test/normal"] == record["cells"]["test/normal"]["mean_final_emotion"]
+    assert all(0.0 <= share <= 1.0 for share in record["curve"]["signal_share"] if share == share)
+    # a rerun finds every run and trains nothing; other curve budgets make the runs count as not done
     assert cli.main(argv) == 0
     assert "2 run(s) already done, 0 to go" in capsys.readouterr().out
+
+
+def test_a_run_scored_along_its_curve_trains_exactly_as_one_that_is_not():
+    condition = next(c for c in conditions() if c.name == "level=1.00")
+    scored = sweep.train_and_evaluate(condition, 3, 6144, (0,), curve_steps=(2048, 4096))
+    plain = sweep.train_and_evaluate(condition, 3, 6144, (0,))
+    # the same training and final scores: a rerun of a run reproduces its record, and scoring does not disturb it
+    assert json.dumps(scored["curve"]) == json.dumps(plain["curve"])
+    assert json.dumps(scored["cells"]) == json.dumps(plain["cells"])
+    assert [p["budget"] for p in scored["checkpoints"]] == [2048, 4096, 6144]
+    assert [p["budget"] for p in plain["checkpoints"]] == [6144]
+
+
+def test_the_regret_seeker_condition_gives_the_supporter_the_fixed_users_budget():
+    condition = next(c for c in conditions() if c.name == "seeker=regret")
+    record = sweep.train_and_evaluate(condition, 1, 2048 * 2, (0,))  # two rounds of one update each
+    fixed = sweep.train_and_evaluate(next(c for c in conditions() if c.name == "level=0.50"), 1, 2048 * 2, (0,))
+    assert record["curve"]["global_step"] == fixed["curve"]["global_step"] == [2048, 4096]
+    assert record["cells"]["test/normal"]["mean_final_emotion"] > 0
 
 
 def test_sweep_refuses_unknown_conditions(tmp_path):

@@ -108,6 +108,7 @@ LOG_COLUMNS: tuple[str, ...] = (
     "mean_final_emotion",
     "success_rate",
     "failure_rate",
+    "signal_share",
     "curriculum_level",
 )
 
@@ -410,13 +411,16 @@ def load_agent(path: str | Path) -> tuple[Agent, PPOConfig]:
 
 
 def _replay(envs: gym.vector.VectorEnv, actions: torch.Tensor, next_obs: torch.Tensor,
-            running_return: np.ndarray) -> torch.Tensor:
+            running_return: np.ndarray, running_signal: np.ndarray) -> torch.Tensor:
     """Step ``envs`` through ``actions`` (one row per vector step) as training did; the next observation."""
     for row in actions.numpy():
         raw_obs, reward, _, _, infos = envs.step(row)
         running_return += reward
+        running_signal |= reward > 0
         if "final_obs" in infos:
-            running_return[np.flatnonzero(infos["_final_obs"])] = 0.0
+            ended = np.flatnonzero(infos["_final_obs"])
+            running_return[ended] = 0.0
+            running_signal[ended] = False
         next_obs = torch.as_tensor(raw_obs, dtype=torch.float32)
     return next_obs
 
@@ -528,6 +532,7 @@ def train(
         first_update = 1
         next_obs = torch.as_tensor(envs.reset(seed=config.seed)[0], dtype=torch.float32)
         running_return = np.zeros(N)
+        running_signal = np.zeros(N, dtype=bool)  # whether the episode has had a positive reward yet
         if saved is not None:
             agent.load_state_dict(saved["agent"])
             optimizer.load_state_dict(saved["optimizer"])
@@ -537,7 +542,7 @@ def train(
             history, global_step = [dict(row) for row in saved["history"]], saved["global_step"]
             first_update = saved["update"] + 1
             taken[: len(saved["actions"])] = saved["actions"]
-            next_obs = _replay(envs, saved["actions"], next_obs, running_return)
+            next_obs = _replay(envs, saved["actions"], next_obs, running_return, running_signal)
             if not torch.equal(next_obs, saved["next_obs"]) or (
                     scheduler is not None and _plain(scheduler.state_dict()) != saved["scheduler"]):
                 raise RuntimeError(f"replaying the actions of {resume} did not reproduce its environments (the "
@@ -568,6 +573,7 @@ def train(
             episode_returns: list[float] = []
             final_emotions: list[float] = []
             reasons: list[str] = []
+            signals: list[bool] = []
 
             # ---- rollout ----
             for step in range(T):
@@ -581,6 +587,7 @@ def train(
                 rewards[step], terminations[step], truncations[step] = reward, terminated, truncated
                 next_obs = torch.as_tensor(raw_obs, dtype=torch.float32)
                 running_return += reward
+                running_signal |= reward > 0
                 final_values[step] = 0.0
                 if "final_obs" in infos:
                     ended = np.flatnonzero(infos["_final_obs"])
@@ -593,7 +600,9 @@ def train(
                     has_reason = final_info.get("_reason", np.zeros(N, dtype=bool))
                     for i in ended:
                         episode_returns.append(float(running_return[i]))
+                        signals.append(bool(running_signal[i]))
                         running_return[i] = 0.0
+                        running_signal[i] = False
                         if has_emotion[i]:
                             final_emotions.append(float(final_info["final_emotion"][i]))
                         if has_reason[i]:
@@ -661,6 +670,7 @@ def train(
                 "mean_final_emotion": _mean(final_emotions),
                 "success_rate": _mean([r == "resolved" for r in reasons]),
                 "failure_rate": _mean([r == "quit" for r in reasons]),
+                "signal_share": _mean(signals),
                 "curriculum_level": _level(scheduler),
             }
             history.append(row)

@@ -24,12 +24,13 @@ the backend fails as a whole (it raised) falls back for every sub-env in it. Eac
 per field, as ``SyncVectorEnv``'s does (``infos["llm"]["model"]["read"]`` is False where a sub-env
 fell back). A Ctrl-C during a batch stops the step with every sub-env as it was before it.
 
-For the parametric user: each user's turn (reading the reply, moving the emotion, writing the
-answer) is text processing that cannot be batched across users, so the users step one by one, as
-in ``SyncVectorEnv``; the saving is in the rest of the step: sub-envs without per-env wrappers, and
-the vector ``info`` built in one pass (:func:`merge_infos`) instead of key by key per sub-env. The
-appraiser's caches are shared by every user in the process. ``benchmarks/results/throughput.md``
-has the measured difference.
+For the parametric user: each user reads its reply and draws its numbers, then the arithmetic over
+the moves (fatigue, the trust gate, the shares that serve, hurt or are kind) runs for all users in
+one numpy pass (:meth:`~empathy_gym.model.parametric.ParametricUser.respond_together`), and each
+user settles its emotion and speaks; reading and speaking are text processing, user by user. The
+rest of the step saves too: sub-envs without per-env wrappers, and the vector ``info`` built in one
+pass (:func:`merge_infos`) instead of key by key per sub-env. The appraiser's caches are shared by
+every user in the process. ``benchmarks/results/throughput.md`` has the measured difference.
 
 Everything else is ``SyncVectorEnv``'s: seeding (``reset(seed=s)`` seeds sub-env ``i`` with
 ``s + i``), batched observations, ``info`` with ``_key`` masks, autoreset modes. Every action is
