@@ -224,7 +224,8 @@ def fit_salience(l2: float, renders: int, seed: int) -> np.ndarray:
     """
     rows = [row for _, _, row in _corpus_rows()]
     single = [(row["text"], row["strategy"]) for row in rows if "sentences" not in row]
-    mixed = [row for row in rows if "sentences" in row]
+    # A reply whose main label is "none" (a greeting and a goodbye) has no main move to weigh.
+    mixed = [row for row in rows if "sentences" in row and row["strategy"] != "none"]
     appraiser = Appraiser()
     model = train_move_model(sentence_examples(appraiser, single + template_replies(renders, seed)), l2=l2)
     reader = Appraiser(moves=model)

@@ -178,6 +178,28 @@ _CONTRACTIONS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
 )
 
 
+#: Contractions typed without their apostrophe (chat style: "dont", "im", "thats") and chat
+#: shorthand with one reading ("u", "idk"), expanded like the spelled forms. Words that are also ordinary words ("its", "ill", "were", "well", "id",
+#: "lets", "shed") are left alone.
+_BARE_CONTRACTIONS: dict[str, str] = {
+    "dont": "do not", "doesnt": "does not", "didnt": "did not", "cant": "can not", "couldnt": "could not",
+    "wouldnt": "would not", "shouldnt": "should not", "wont": "will not", "isnt": "is not", "arent": "are not",
+    "wasnt": "was not", "werent": "were not", "havent": "have not", "hasnt": "has not", "hadnt": "had not",
+    "aint": "is not", "im": "i am", "ive": "i have", "youre": "you are", "youve": "you have", "youll": "you will",
+    "youd": "you would", "theyre": "they are", "theyve": "they have", "theyll": "they will", "weve": "we have",
+    "thats": "that is", "whats": "what is", "theres": "there is", "hes": "he is", "shes": "she is",
+    "wheres": "where is", "whos": "who is", "hows": "how is", "everythings": "everything is",
+    # chat shorthand that stands for one reading only
+    "u": "you", "idk": "i do not know", "tbh": "to be honest", "cuz": "because", "coz": "because",
+    "bc": "because", "ppl": "people", "pls": "please", "plz": "please", "rn": "right now",
+}
+_BARE_CONTRACTION = re.compile(r"\b(" + "|".join(_BARE_CONTRACTIONS) + r")\b")
+
+
+def _expand_bare(match: re.Match[str]) -> str:
+    return _BARE_CONTRACTIONS[match.group(1)]
+
+
 _UNCLEAN = re.compile(r"[^ -~\n]|  ")
 
 
@@ -518,11 +540,11 @@ class Appraiser:
         """Lower-case ``text`` and expand contractions, the form cue patterns are written against."""
         text = text.lower()
         text = self._abbreviation.sub(r"\1", text)
-        if "'" in text or "nna" in text or "tta" in text or "nda" in text:
+        if "'" in text or "nna" in text or "tta" in text or "nda" in text or "cannot" in text:
             for literal, pattern, replacement in _CONTRACTIONS:
                 if literal in text:
                     text = pattern.sub(replacement, text)
-        return text
+        return _BARE_CONTRACTION.sub(_expand_bare, text)
 
     # -- steps ---------------------------------------------------------------------------
     @staticmethod
