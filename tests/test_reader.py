@@ -183,13 +183,16 @@ def test_short_human_replies_are_not_judged_as_fragments_but_long_salads_are(rea
 
 @pytest.mark.parametrize("typed, spelled", [
     ("i cannot imagine how hard that is", "i can't imagine how hard that is"),
-    ("im so sorry, thats really rough and u dont deserve it", "i'm so sorry, that's really rough and you don't deserve it"),
-    ("idk what i would do, youre handling it better than most", "i don't know what i would do, you're handling it better than most"),
+    ("im so sorry, thats really rough and u dont deserve it",
+     "i'm so sorry, that's really rough and you don't deserve it"),
+    ("idk what i would do, youre handling it better than most",
+     "i don't know what i would do, you're handling it better than most"),
 ])
 def test_contractions_typed_without_apostrophes_read_as_the_spelled_ones(reader, typed, spelled):
     assert reader.normalise(typed) == reader.normalise(spelled)
     context = DialogueContext(("My sister stopped talking to me.",), (), frozenset())
-    assert np.allclose(reader.appraise(typed, context).strategy_weights, reader.appraise(spelled, context).strategy_weights)
+    assert np.allclose(reader.appraise(typed, context).strategy_weights,
+                       reader.appraise(spelled, context).strategy_weights)
 
 
 def test_words_that_are_also_contractions_without_apostrophes_are_left_alone(reader):

@@ -179,8 +179,8 @@ _CONTRACTIONS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
 
 
 #: Contractions typed without their apostrophe (chat style: "dont", "im", "thats") and chat
-#: shorthand with one reading ("u", "idk"), expanded like the spelled forms. Words that are also ordinary words ("its", "ill", "were", "well", "id",
-#: "lets", "shed") are left alone.
+#: shorthand with one reading ("u", "idk"), expanded like the spelled forms. Words that are also
+#: ordinary words ("its", "ill", "were", "well", "id", "lets", "shed") are left alone.
 _BARE_CONTRACTIONS: dict[str, str] = {
     "dont": "do not", "doesnt": "does not", "didnt": "did not", "cant": "can not", "couldnt": "could not",
     "wouldnt": "would not", "shouldnt": "should not", "wont": "will not", "isnt": "is not", "arent": "are not",
