@@ -15,11 +15,12 @@ def bench(monkeypatch, tmp_path):
 
     def load(name):
         module = __import__(name)
-        monkeypatch.setattr(module, "RESULTS", tmp_path)
+        monkeypatch.setattr(module, "RESULTS", tmp_path, raising=False)
         return module
 
     yield load
-    for name in ("ppo_gap", "ppo_vs_sb3", "throughput", "llm_batching", "step_profile", "_common"):
+    for name in ("ppo_gap", "ppo_vs_sb3", "throughput", "llm_batching", "step_profile", "annotator_agreement",
+                 "human_reading", "_common"):
         sys.modules.pop(name, None)
 
 
@@ -109,3 +110,33 @@ def test_step_profile_splits_a_step_into_parts_that_fit_inside_it(bench, tmp_pat
     strategy = {part["part"]: part["share"] for part in result["results"][0]["parts"]}
     assert strategy["new texts read from scratch (cues, move and coherence models)"] > 0.0  # cold: new replies
     assert "| part | share |" in (tmp_path / "step_profile.md").read_text()
+
+
+def test_annotator_agreement_samples_without_labels_and_scores_like_the_reading_benchmark(bench, tmp_path, capsys):
+    # A made-up windows file in ESConv's format (nothing from ESConv).
+    windows = [("My brother stopped answering my calls.", "[Questions] What happened the last time you spoke?"),
+               ("I failed my driving test again.", "[Affirmation and Reassurance] You will get there, lots of people "
+                "need a few tries."),
+               ("My dog died on Sunday.", "[Reflection of feelings] You must be heartbroken."),
+               ("I cannot sleep before exams.", "[Providing Suggestions] Try writing your worries down before bed.")]
+    esconv = tmp_path / "windows.tsv"
+    esconv.write_text("\n".join(f"1.0 0 0 {seeker} EOS 1.0 1 1 {reply}" for seeker, reply in windows) + "\n")
+    agreement = bench("annotator_agreement")
+    out = tmp_path / "annotation"
+    agreement.sample(esconv, out, 3, seed=0)
+    items = [json.loads(line) for line in (out / "items.jsonl").read_text().splitlines()]
+    assert [item["id"] for item in items] == [0, 1, 2]
+    assert all("[" not in item["reply"] and set(item) == {"id", "seeker_said", "reply"} for item in items)
+    index = json.loads((out / "keys.json").read_text())["index"]
+    right = {0: "open_question", 1: "generic_reassurance", 2: "reflect_feelings", 3: "suggestion"}
+    answers = [{"id": n, "label": right[i]} for n, i in enumerate(index)]
+    (out / "answers.jsonl").write_text("\n".join(json.dumps(a) for a in answers) + "\n")
+    agreement.score(esconv, out, "learned")
+    assert "annotator: mapped accuracy against ESConv 100.0%" in capsys.readouterr().out
+    answers[0]["label"] = "small_talk"
+    (out / "answers.jsonl").write_text("\n".join(json.dumps(a) for a in answers) + "\n")
+    with pytest.raises(SystemExit, match="small_talk"):
+        agreement.score(esconv, out, "learned")
+    with pytest.raises(SystemExit, match="--n must be between 1 and 4"):
+        agreement.sample(esconv, tmp_path / "never", 5, seed=0)
+    assert not (tmp_path / "never").exists()
