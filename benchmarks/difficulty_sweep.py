@@ -28,4 +28,7 @@ if __name__ == "__main__":
     argv = sys.argv[1:]
     if "--out" not in argv:
         argv += ["--out", str(RESULTS / ("difficulty_sweep_quick" if "--quick" in argv else "difficulty_sweep"))]
-    sys.exit(main(argv))
+    try:
+        sys.exit(main(argv))
+    except ValueError as error:  # a refused sweep (settings, --out, runs of another user): one line, nothing run
+        sys.exit(f"difficulty_sweep: error: {error}")

@@ -34,7 +34,10 @@ user's emotion rose at least once (``signal_share``: the feedback there was to l
 scores per hidden intention.
 
 Every run is written to ``<out>/runs/<condition>-seed<seed>.json`` as soon as it ends, and a rerun
-skips the runs already there, so an interrupted sweep resumes. :func:`aggregate` combines the runs
+skips the runs already there, so an interrupted sweep resumes. A run is valid only for the simulated
+user it was trained and scored on: every record carries that user's fingerprint
+(:func:`user_fingerprint`, a digest of fixed-seed transcripts), and a sweep refuses to resume over
+runs made with another user (or with none recorded) rather than mix them. :func:`aggregate` combines the runs
 (mean over seeds with a t-based 95% confidence interval per condition and evaluation cell), and
 :func:`write_report` writes ``sweep.json``, ``sweep.md`` (paired differences from ``normal``,
 :func:`paired_differences`, the strictness x fidelity map, the learning curves and the mechanism
@@ -54,6 +57,7 @@ before a sweep runs (DESIGN.md section 7).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -63,6 +67,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -155,6 +160,54 @@ def axis_position(axis: str, value: float) -> float:
     return (value - low) / (high - low)
 
 
+#: What :func:`user_fingerprint` plays: every strategy in turn for 25 steps, per seed and difficulty.
+_FINGERPRINT_PLAYS = tuple((seed, difficulty) for seed in (0, 7) for difficulty in ("simple", "normal", "challenging"))
+_FINGERPRINT_STEPS = 25
+_FINGERPRINT_DIGITS = 6  # floats are rounded, so that CPUs whose maths libraries differ in the last bits agree
+
+
+@lru_cache(maxsize=8)
+def _fingerprint(user_options: str) -> str:
+    import gymnasium as gym
+
+    import empathy_gym  # noqa: F401  (registers the ids)
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, (float, np.floating)):
+            return round(float(value), _FINGERPRINT_DIGITS)
+        if isinstance(value, np.ndarray):
+            return plain(value.tolist())
+        if isinstance(value, dict):
+            return {str(key): plain(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(item) for item in value]
+        return value.item() if isinstance(value, np.generic) else value
+
+    plays = []
+    for seed, difficulty in _FINGERPRINT_PLAYS:
+        env = gym.make(ENV_ID, difficulty=difficulty, user_options=json.loads(user_options))
+        env.reset(seed=seed)
+        rewards = []
+        for step in range(_FINGERPRINT_STEPS):
+            _, reward, terminated, truncated, _ = env.step(step % env.action_space.n)
+            rewards.append(reward)
+            if terminated or truncated:
+                break
+        plays.append({"transcript": env.unwrapped.transcript, "rewards": rewards})
+        env.close()
+    return hashlib.sha256(json.dumps(plain(plays), sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+def user_fingerprint(user_options: dict[str, Any] | None = None) -> str:
+    """A digest of how the simulated user of :data:`ENV_ID` behaves (16 hex digits).
+
+    It hashes the transcripts and rewards of fixed seeds and actions at the three presets (floats
+    rounded to 6 digits), so it changes with anything the user says, reads or feels, and with
+    nothing else. ``user_options`` are passed to ``gym.make`` (e.g. another reader).
+    """
+    return _fingerprint(json.dumps(user_options or {}, sort_keys=True))
+
+
 def run_one(condition: Condition, seed: int, total_steps: int, eval_seeds: Sequence[int],
             out_dir: str | os.PathLike, curve_steps: Sequence[int] = ()) -> dict[str, Any]:
     """Train one agent under ``condition``, evaluate it on every cell, write and return its record."""
@@ -214,6 +267,7 @@ def train_and_evaluate(condition: Condition, seed: int, total_steps: int, eval_s
         "curve_steps": list(budgets),
         "hidden_sizes": list(config.hidden_sizes),
         "text_memory": config.text_memory,
+        "user": user_fingerprint(),
         "train_seconds": train_seconds,
         "eval_seconds": time.perf_counter() - start - train_seconds,
         "cells": cells,
@@ -263,7 +317,10 @@ def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: 
     """Run every (condition, seed) not yet in ``out_dir``; return all records of this configuration.
 
     A saved run counts as done when it has the same ``total_steps`` and learning-curve budgets
-    (``curve_steps`` below ``total_steps``); others are trained again and replaced.
+    (``curve_steps`` below ``total_steps``); others are trained again and replaced. Saved runs of
+    the chosen conditions and seeds made with another simulated user (their ``user`` is not
+    :func:`user_fingerprint`'s, or missing) make it refuse with a ``ValueError`` before anything
+    runs, leaving them untouched: they are not comparable with new runs.
 
     ``ray_address`` runs them as Ray tasks instead of local processes (:mod:`empathy_gym.integrations.ray_sweep`:
     ``"local"`` starts a local Ray, ``"auto"`` or an address joins a cluster); ``workers`` is then unused.
@@ -277,6 +334,13 @@ def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: 
     chosen = [c for c in every if only is None or c.name in only or c.group in only]
     records: dict[tuple[str, int], dict[str, Any]] = {}
     todo = []
+    user = user_fingerprint()
+    stale = sorted(path.name for seed in seeds for condition in chosen
+                   if (path := _run_path(out_dir, condition, seed)).is_file()
+                   and json.loads(path.read_text(encoding="utf-8")).get("user") != user)
+    if stale:
+        raise ValueError(f"{len(stale)} run(s) in {Path(out_dir) / 'runs'} (e.g. {stale[0]}) were made with another "
+                         f"simulated user than this one ({user}); move them aside or give another --out")
     # Seed-major order: an interrupted sweep has whole seeds of every condition, not some conditions only.
     for seed in seeds:
         for condition in chosen:
@@ -813,7 +877,7 @@ def run(args: argparse.Namespace) -> int:
             "eval_splits": list(EVAL_SPLITS), "command": _command_line(), "machine": machine(), "workers": args.workers,
             "ray": args.ray,
             "run_minutes": sum(r["train_seconds"] + r["eval_seconds"] for r in records) / 60,
-            "agent_settings": _agent_settings()}
+            "agent_settings": _agent_settings(), "user": user_fingerprint()}
     paths = write_report(args.out, records, meta)
     print(Path(paths["markdown"]).read_text(encoding="utf-8"))
     print("wrote " + ", ".join(str(path) for path in paths.values()))

@@ -2,6 +2,9 @@
 
 import json
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -102,6 +105,7 @@ def test_quick_sweep_smoke_writes_table_and_plots_and_resumes(tmp_path, capsys):
     assert [(p["budget"], p["step"]) for p in record["checkpoints"]] == [(2048, 2048), (4096, 4096)]
     assert set(record["checkpoints"][0]["cells"]) == set(sweep.CURVE_CELLS)
     assert record["checkpoints"][-1]["cells"]["test/normal"] == record["cells"]["test/normal"]["mean_final_emotion"]
+    assert record["user"] == saved["meta"]["user"] == sweep.user_fingerprint()
     assert all(0.0 <= share <= 1.0 for share in record["curve"]["signal_share"] if share == share)
     # a rerun finds every run and trains nothing; other curve budgets make the runs count as not done
     assert cli.main(argv) == 0
@@ -130,3 +134,36 @@ def test_the_regret_seeker_condition_gives_the_supporter_the_fixed_users_budget(
 def test_sweep_refuses_unknown_conditions(tmp_path):
     with pytest.raises(SystemExit):
         cli.main(["sweep", "--conditions", "hardest", "--out", str(tmp_path)])
+
+
+def test_the_user_fingerprint_follows_the_users_behaviour_and_nothing_else():
+    here = sweep.user_fingerprint()
+    assert len(here) == 16 and int(here, 16) >= 0
+    # another reading of the same replies is another user
+    assert sweep.user_fingerprint({"reader": "cues"}) != here
+    # the same user in another process, under another hash seed, has the same fingerprint
+    script = "from empathy_gym.sweep import user_fingerprint; print(user_fingerprint())"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONHASHSEED": "123"})
+    assert out.stdout.strip() == here
+
+
+def test_a_sweep_refuses_to_resume_over_runs_of_another_user_and_leaves_them_untouched(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    other = {"condition": "level=0.50", "seed": 1, "total_steps": 4096, "curve_steps": [], "user": "0123456789abcdef"}
+    (runs / "level=0.50-seed1.json").write_text(json.dumps(other), encoding="utf-8")
+    (runs / "level=1.00-seed1.json").write_text(json.dumps({**other, "condition": "level=1.00"}), encoding="utf-8")
+    before = {path.name: path.read_bytes() for path in sorted(tmp_path.rglob("*")) if path.is_file()}
+    argv = ["sweep", "--total-steps", "4096", "--curve-steps", "--seeds", "1", "--workers", "1",
+            "--conditions", "level=0.50", "--out", str(tmp_path)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "1 run(s)" in err[0] and "level=0.50-seed1.json" in err[0]
+    assert sweep.user_fingerprint() in err[0] and "another simulated user" in err[0]
+    assert {path.name: path.read_bytes() for path in sorted(tmp_path.rglob("*")) if path.is_file()} == before
+    # a record with no fingerprint at all (made before runs carried one) is refused the same way
+    del other["user"]
+    (runs / "level=0.50-seed1.json").write_text(json.dumps(other), encoding="utf-8")
+    assert cli.main(argv) == 2
+    assert "another simulated user" in capsys.readouterr().err
