@@ -28,7 +28,8 @@ Conditions (:func:`conditions`):
 Learning curves: each run is also scored on the test users (:data:`CURVE_CELLS`) at the budgets of
 ``curve_steps`` it passes (25k and 50k steps in a 100k run by default, the final evaluation being
 the last point); a longer run (``--total-steps 300000 --curve-steps 25000 50000 100000 200000``
-on a subset of ``--conditions``) shows whether hard-trained agents catch up. For the mechanisms,
+on a subset of ``--conditions``, into another ``--out``: one folder holds runs of one budget) shows
+whether hard-trained agents catch up. For the mechanisms,
 every run records the policy's entropy over training, the share of training episodes in which the
 user's emotion rose at least once (``signal_share``: the feedback there was to learn from) and the
 scores per hidden intention.
@@ -316,11 +317,11 @@ def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: 
               curve_steps: Sequence[int] = ()) -> list[dict[str, Any]]:
     """Run every (condition, seed) not yet in ``out_dir``; return all records of this configuration.
 
-    A saved run counts as done when it has the same ``total_steps`` and learning-curve budgets
-    (``curve_steps`` below ``total_steps``); others are trained again and replaced. Saved runs of
-    the chosen conditions and seeds made with another simulated user (their ``user`` is not
-    :func:`user_fingerprint`'s, or missing) make it refuse with a ``ValueError`` before anything
-    runs, leaving them untouched: they are not comparable with new runs.
+    A saved run of the chosen conditions and seeds counts as done. One made with another simulated
+    user (its ``user`` is not :func:`user_fingerprint`'s, or missing), or with another
+    ``total_steps`` or other learning-curve budgets (``curve_steps`` below ``total_steps``), makes
+    it refuse with a ``ValueError`` before anything runs, leaving every run untouched: such runs are
+    not comparable with new ones, and a sweep of another budget belongs in another ``out_dir``.
 
     ``ray_address`` runs them as Ray tasks instead of local processes (:mod:`empathy_gym.integrations.ray_sweep`:
     ``"local"`` starts a local Ray, ``"auto"`` or an address joins a cluster); ``workers`` is then unused.
@@ -334,23 +335,30 @@ def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: 
     chosen = [c for c in every if only is None or c.name in only or c.group in only]
     records: dict[tuple[str, int], dict[str, Any]] = {}
     todo = []
-    user = user_fingerprint()
-    stale = sorted(path.name for seed in seeds for condition in chosen
-                   if (path := _run_path(out_dir, condition, seed)).is_file()
-                   and json.loads(path.read_text(encoding="utf-8")).get("user") != user)
-    if stale:
-        raise ValueError(f"{len(stale)} run(s) in {Path(out_dir) / 'runs'} (e.g. {stale[0]}) were made with another "
-                         f"simulated user than this one ({user}); move them aside or give another --out")
+    user, budgets = user_fingerprint(), curve_budgets(total_steps, curve_steps)
+    other_user: list[str] = []
+    other_budget: list[str] = []
     # Seed-major order: an interrupted sweep has whole seeds of every condition, not some conditions only.
     for seed in seeds:
         for condition in chosen:
             path = _run_path(out_dir, condition, seed)
-            saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-            if (saved is not None and saved["total_steps"] == total_steps
-                    and saved.get("curve_steps", []) == curve_budgets(total_steps, curve_steps)):
-                records[(condition.name, seed)] = saved
-            else:
+            if not path.is_file():
                 todo.append((condition, seed))
+                continue
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            if saved.get("user") != user:
+                other_user.append(path.name)
+            elif saved.get("total_steps") != total_steps or saved.get("curve_steps", []) != budgets:
+                other_budget.append(f"{path.name}: {saved.get('total_steps')} steps, curve {saved.get('curve_steps')}")
+            records[(condition.name, seed)] = saved
+    where = Path(out_dir) / "runs"
+    if other_user:
+        raise ValueError(f"{len(other_user)} run(s) in {where} (e.g. {other_user[0]}) were made with another "
+                         f"simulated user than this one ({user}); move them aside or give another --out")
+    if other_budget:
+        raise ValueError(f"{len(other_budget)} run(s) in {where} were made with another budget (e.g. "
+                         f"{other_budget[0]}) than this sweep's ({total_steps} steps, curve {budgets}); "
+                         "give another --out")
     progress(f"{len(records)} run(s) already done, {len(todo)} to go ({len(chosen)} conditions x {len(seeds)} seeds, "
              f"{total_steps} steps each, {workers} worker(s))")
     with progress_bar(len(todo), desc="sweep", unit="run", disable=not todo) as bar:

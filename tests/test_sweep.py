@@ -107,9 +107,19 @@ def test_quick_sweep_smoke_writes_table_and_plots_and_resumes(tmp_path, capsys):
     assert record["checkpoints"][-1]["cells"]["test/normal"] == record["cells"]["test/normal"]["mean_final_emotion"]
     assert record["user"] == saved["meta"]["user"] == sweep.user_fingerprint()
     assert all(0.0 <= share <= 1.0 for share in record["curve"]["signal_share"] if share == share)
-    # a rerun finds every run and trains nothing; other curve budgets make the runs count as not done
+    # a rerun finds every run and trains nothing
     assert cli.main(argv) == 0
     assert "2 run(s) already done, 0 to go" in capsys.readouterr().out
+    # another budget in the same folder is refused in one line, and nothing there changes
+    before = {path.name: path.read_bytes() for path in sorted(tmp_path.rglob("*")) if path.is_file()}
+    for other in (["--curve-steps", "1024"], ["--total-steps", "6144"]):
+        changed = list(argv)
+        index = changed.index(other[0])
+        changed[index + 1] = other[1]
+        assert cli.main(changed) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "2 run(s)" in err[0] and "another budget" in err[0] and "--out" in err[0]
+    assert {path.name: path.read_bytes() for path in sorted(tmp_path.rglob("*")) if path.is_file()} == before
 
 
 def test_a_run_scored_along_its_curve_trains_exactly_as_one_that_is_not():
