@@ -17,6 +17,13 @@ clear main move each, in six styles, by a writer who had not seen the reader) is
 strategy, separately for its ``study`` half (which may be looked at) and its ``held_aside`` half
 (never tuned on).
 
+The blind set (``benchmarks/data/blind_replies.jsonl``, see ``benchmarks/data/README.md``) holds replies
+written from a description of the labels alone, never trained on by the shipped reader: comfort,
+praise and normalising said with the frames of reflections, questions that ask against questions
+that tell, pleasantries that make no move (label ``none``: right when the reader sees no move), and
+whole multi-sentence turns with one main move. It is scored like the written set, by split and by
+part.
+
 Reported with 95% intervals: accuracy (Wilson), the share read as making no move (Wilson), macro
 recall over the labels (bootstrap over replies), and a confusion table. Writes
 ``benchmarks/results/human_reading.{md,json}`` and prints the Markdown.
@@ -38,6 +45,7 @@ from empathy_gym.vocabulary import STRATEGIES
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITTEN = ROOT / "benchmarks" / "data" / "written_replies.jsonl"
+BLIND = ROOT / "benchmarks" / "data" / "blind_replies.jsonl"
 #: ESConv's labels and the project strategies that read each one right.
 ESCONV_MAP: dict[str, frozenset[str]] = {
     "Questions": frozenset({"open_question", "invite_reflection"}),
@@ -70,11 +78,13 @@ def read_esconv(path: Path) -> list[tuple[str, DialogueContext, str]]:
     return items
 
 
-def read_written(path: Path) -> list[dict]:
+def read_written(path: Path, labels: frozenset[str] = frozenset(STRATEGIES)) -> list[dict]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     for row in rows:
-        if row["strategy"] not in STRATEGIES or row.get("split") not in ("study", "held_aside"):
-            raise ValueError(f"{path}: {row.get('id')}: bad strategy or split")
+        if row.get("strategy") not in labels or row.get("split") not in ("study", "held_aside"):
+            raise ValueError(f"{path}: {row.get('id')}: strategy {row.get('strategy')!r} or split "
+                             f"{row.get('split')!r} not allowed (strategies: {', '.join(sorted(labels))}; "
+                             "splits: study, held_aside)")
     return rows
 
 
@@ -147,6 +157,27 @@ def score_written(reader, path: Path) -> dict:
     return result
 
 
+def score_blind(reader, path: Path) -> dict:
+    """The blind set by split: exact strategy, ``none`` read right when the reader sees no move."""
+    rows = read_written(path, frozenset(STRATEGIES) | {"none"})
+    result = {}
+    for split in ("study", "held_aside"):
+        chosen = [row for row in rows if row["split"] == split]
+        readings = [dominant(reader, row["reply"], DialogueContext((), (), frozenset())) for row in chosen]
+        readings = ["none" if reading == NO_MOVE else reading for reading in readings]
+        labels = [row["strategy"] for row in chosen]
+        right = [r == x for r, x in zip(readings, labels)]
+        summary = summarise(labels, readings, right)
+        summary["no_move"] = float(np.mean([r == "none" for r, x in zip(readings, labels) if x != "none"]))
+        summary["no_move_ci95"] = wilson(sum(r == "none" for r, x in zip(readings, labels) if x != "none"),
+                                         sum(x != "none" for x in labels))
+        for key in ("set", "style"):
+            summary[f"per_{key}"] = {value: float(np.mean([ok for ok, row in zip(right, chosen) if row[key] == value]))
+                                     for value in sorted({row[key] for row in chosen})}
+        result[split] = summary
+    return result
+
+
 def _pct(value: float) -> str:
     return f"{100 * value:.1f}"
 
@@ -165,9 +196,16 @@ def markdown(results: dict, command: str) -> str:
         lines.append(_line(f"ESConv `{results['esconv_file']}` (mapped)", results["esconv"]))
     for split, s in results["written"].items():
         lines.append(_line(f"written set, {split} (exact strategy)", s))
+    for split, s in results.get("blind", {}).items():
+        lines.append(_line(f"blind set, {split} (exact strategy; no move: of replies that make one)", s))
     for split, s in results["written"].items():
         lines += ["", f"Written set, {split}, accuracy by style: " + ", ".join(
             f"{style} {_pct(value)}%" for style, value in s["per_style"].items())]
+    for split, s in results.get("blind", {}).items():
+        lines += ["", f"Blind set, {split}, accuracy by part: " + ", ".join(
+            f"{part} {_pct(value)}%" for part, value in s["per_set"].items()),
+            f"Blind set, {split}, recall by label: " + ", ".join(
+            f"{label} {_pct(info['recall'])}% (n={info['n']})" for label, info in s["per_label"].items())]
     if "esconv" in results:
         esconv = results["esconv"]
         readings = sorted({r for row in esconv["confusion"].values() for r in row})
@@ -185,6 +223,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--esconv", type=Path, default=None, help="an ESConv windows file (WithStrategy format)")
     parser.add_argument("--written", type=Path, default=WRITTEN, help="the project's written set (JSON lines)")
+    parser.add_argument("--blind", type=Path, default=BLIND, help="the blind set (JSON lines)")
     parser.add_argument("--reader", default=DEFAULT_READER, choices=MOVE_READINGS,
                         help="the appraiser's reading of moves: the cue patterns or the learned models")
     parser.add_argument("--out", default=None, help="results file stem under benchmarks/results/ "
@@ -197,6 +236,7 @@ def main() -> None:
         results["esconv_file"] = args.esconv.name
         results["esconv"] = score_esconv(reader, args.esconv)
     results["written"] = score_written(reader, args.written)
+    results["blind"] = score_blind(reader, args.blind)
     command = "python benchmarks/human_reading.py" + (f" --esconv {args.esconv}" if args.esconv else "") + (
         f" --reader {args.reader}")
     text = markdown(results, command)

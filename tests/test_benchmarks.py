@@ -140,3 +140,25 @@ def test_annotator_agreement_samples_without_labels_and_scores_like_the_reading_
     with pytest.raises(SystemExit, match="--n must be between 1 and 4"):
         agreement.sample(esconv, tmp_path / "never", 5, seed=0)
     assert not (tmp_path / "never").exists()
+
+
+def test_human_reading_scores_the_blind_set_with_none_read_right_as_no_move(bench, tmp_path):
+    reading = bench("human_reading")
+    rows = [{"id": "a", "reply": "What has been the hardest part of this for you?", "strategy": "open_question"},
+            {"id": "b", "reply": "", "strategy": "none"},
+            {"id": "c", "reply": "What has been the hardest part of this for you?", "strategy": "suggestion"}]
+    path = tmp_path / "blind.jsonl"
+    path.write_text("".join(json.dumps({**row, "set": "t", "style": "s", "split": split}) + "\n"
+                            for row in rows for split in ("study", "held_aside")))
+    from empathy_gym.model.appraisal import named_reader
+
+    result = reading.score_blind(named_reader("learned"), path)
+    for split in ("study", "held_aside"):
+        assert result[split]["n"] == 3
+        assert result[split]["per_label"]["none"]["recall"] == 1.0
+        assert result[split]["per_label"]["suggestion"]["recall"] == 0.0
+        assert abs(result[split]["accuracy"] - 2 / 3) < 1e-9
+        assert result[split]["no_move"] == 0.0
+    path.write_text(json.dumps({**rows[0], "strategy": "small_talk", "set": "t", "style": "s", "split": "study"}) + "\n")
+    with pytest.raises(ValueError, match="small_talk"):
+        reading.score_blind(named_reader("learned"), path)

@@ -199,3 +199,41 @@ def test_words_that_are_also_contractions_without_apostrophes_are_left_alone(rea
     # "its", "ill", "were", "well", "lets", "shed" are ordinary words too: only one reading is expanded.
     text = "its fine, ill wait. we were well. it lets you in. the shed"
     assert reader.normalise(text) == text
+
+
+def _labelled_rows(name):
+    path = ROOT / "benchmarks" / "data" / name
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_the_held_aside_halves_of_the_measuring_sets_are_never_training_text():
+    training = set()
+    for path in sorted((ROOT / "tools" / "reader_corpus").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            parts = [part["text"] for part in row.get("sentences", [])]
+            texts = [row["text"]] if "text" in row else [" ".join(parts)]
+            training.update(text.strip().lower() for text in texts + parts)
+    assert len(training) > 5000
+    for name in ("written_replies.jsonl", "blind_replies.jsonl"):
+        held = [row for row in _labelled_rows(name) if row["split"] == "held_aside"]
+        assert len(held) > 200
+        # Stock phrases of a few words ("Mm.", "You didn't deserve that.") are written alike by anyone.
+        seen = [row["id"] for row in held
+                for text in [row["reply"]] + [part["text"] for part in row.get("sentences", [])]
+                if len(text.split()) > 5 and text.strip().lower() in training]
+        assert seen == [], f"{name}: held-aside replies found in tools/reader_corpus: {seen}"
+
+
+def test_the_blind_set_is_labelled_with_known_moves_split_in_halves_per_part():
+    rows = _labelled_rows("blind_replies.jsonl")
+    assert len({row["id"] for row in rows}) == len(rows) >= 600
+    assert {row["strategy"] for row in rows} <= set(STRATEGIES) | {"none"}
+    for part in ("frames", "asking", "mixed"):
+        chosen = [row for row in rows if row["set"] == part]
+        held = sum(row["split"] == "held_aside" for row in chosen)
+        assert abs(held - (len(chosen) - held)) <= 0.1 * len(chosen), part
+    for row in rows:
+        if "sentences" in row:
+            assert row["reply"] == " ".join(part["text"] for part in row["sentences"])
+            assert row["strategy"] in {part["strategy"] for part in row["sentences"]}
