@@ -141,39 +141,28 @@ def score_esconv(reader, path: Path) -> dict:
     return summarise(labels, readings, right)
 
 
-def score_written(reader, path: Path) -> dict:
-    rows = read_written(path)
+def score_labelled(reader, path: Path, labels: frozenset[str] = frozenset(STRATEGIES)) -> dict:
+    """A labelled set by split: exact strategy; a ``none`` label is read right when the reader sees no move.
+
+    A row's ``context`` (the seeker message it answers), where it has one, is the user's turn. The
+    no-move share counts the replies that make a move (label other than ``none``).
+    """
+    rows = read_written(path, labels)
     result = {}
     for split in ("study", "held_aside"):
         chosen = [row for row in rows if row["split"] == split]
-        readings = [dominant(reader, row["reply"], DialogueContext((row["context"],), (), frozenset()))
-                    for row in chosen]
-        labels = [row["strategy"] for row in chosen]
-        summary = summarise(labels, readings, [r == x for r, x in zip(readings, labels)])
-        summary["per_style"] = {style: float(np.mean([r == row["strategy"] for r, row in zip(readings, chosen)
-                                                      if row["style"] == style]))
-                                for style in sorted({row["style"] for row in chosen})}
-        result[split] = summary
-    return result
-
-
-def score_blind(reader, path: Path) -> dict:
-    """The blind set by split: exact strategy, ``none`` read right when the reader sees no move."""
-    rows = read_written(path, frozenset(STRATEGIES) | {"none"})
-    result = {}
-    for split in ("study", "held_aside"):
-        chosen = [row for row in rows if row["split"] == split]
-        readings = [dominant(reader, row["reply"], DialogueContext((), (), frozenset())) for row in chosen]
-        readings = ["none" if reading == NO_MOVE else reading for reading in readings]
-        labels = [row["strategy"] for row in chosen]
-        right = [r == x for r, x in zip(readings, labels)]
-        summary = summarise(labels, readings, right)
-        summary["no_move"] = float(np.mean([r == "none" for r, x in zip(readings, labels) if x != "none"]))
-        summary["no_move_ci95"] = wilson(sum(r == "none" for r, x in zip(readings, labels) if x != "none"),
-                                         sum(x != "none" for x in labels))
+        contexts = [DialogueContext((row["context"],) if "context" in row else (), (), frozenset()) for row in chosen]
+        readings = ["none" if reading == NO_MOVE else reading
+                    for reading in (dominant(reader, row["reply"], context) for row, context in zip(chosen, contexts))]
+        truth = [row["strategy"] for row in chosen]
+        right = [r == x for r, x in zip(readings, truth)]
+        summary = summarise(truth, readings, right)
+        moving = [r == "none" for r, x in zip(readings, truth) if x != "none"]
+        summary["no_move"], summary["no_move_ci95"] = float(np.mean(moving)), wilson(sum(moving), len(moving))
         for key in ("set", "style"):
-            summary[f"per_{key}"] = {value: float(np.mean([ok for ok, row in zip(right, chosen) if row[key] == value]))
-                                     for value in sorted({row[key] for row in chosen})}
+            if all(key in row for row in chosen):
+                summary[f"per_{key}"] = {value: float(np.mean([ok for ok, row in zip(right, chosen) if row[key] == value]))
+                                         for value in sorted({row[key] for row in chosen})}
         result[split] = summary
     return result
 
@@ -235,8 +224,8 @@ def main() -> None:
     if args.esconv is not None:
         results["esconv_file"] = args.esconv.name
         results["esconv"] = score_esconv(reader, args.esconv)
-    results["written"] = score_written(reader, args.written)
-    results["blind"] = score_blind(reader, args.blind)
+    results["written"] = score_labelled(reader, args.written)
+    results["blind"] = score_labelled(reader, args.blind, frozenset(STRATEGIES) | {"none"})
     command = "python benchmarks/human_reading.py" + (f" --esconv {args.esconv}" if args.esconv else "") + (
         f" --reader {args.reader}")
     text = markdown(results, command)

@@ -151,8 +151,10 @@ def test_human_reading_scores_the_blind_set_with_none_read_right_as_no_move(benc
     path.write_text("".join(json.dumps({**row, "set": "t", "style": "s", "split": split}) + "\n"
                             for row in rows for split in ("study", "held_aside")))
     from empathy_gym.model.appraisal import named_reader
+    from empathy_gym.vocabulary import STRATEGIES
 
-    result = reading.score_blind(named_reader("learned"), path)
+    BLIND_LABELS = frozenset(STRATEGIES) | {"none"}
+    result = reading.score_labelled(named_reader("learned"), path, BLIND_LABELS)
     for split in ("study", "held_aside"):
         assert result[split]["n"] == 3
         assert result[split]["per_label"]["none"]["recall"] == 1.0
@@ -161,4 +163,4 @@ def test_human_reading_scores_the_blind_set_with_none_read_right_as_no_move(benc
         assert result[split]["no_move"] == 0.0
     path.write_text(json.dumps({**rows[0], "strategy": "small_talk", "set": "t", "style": "s", "split": "study"}) + "\n")
     with pytest.raises(ValueError, match="small_talk"):
-        reading.score_blind(named_reader("learned"), path)
+        reading.score_labelled(named_reader("learned"), path, BLIND_LABELS)
