@@ -46,8 +46,9 @@ table), ``score_vs_difficulty.png`` (the paired differences with their CIs), ``s
 ``entropy.png``, ``strictness_fidelity.png`` (the map) and ``learning_curves.png`` (matplotlib, the
 ``sweep`` extra). The t quantiles come from scipy (:func:`empathy_gym.evaluation.t95`).
 
-The agent is :class:`~empathy_gym.agents.ppo.PPOConfig` with :data:`AGENT_SETTINGS` on top of its
-defaults (none: today's reference agent); every run records it.
+The agent is :class:`~empathy_gym.agents.ppo.PPOConfig` with the settings of one of :data:`AGENTS`
+on top of its defaults: ``reference`` (none: today's reference agent) unless ``--agent first-sweep``
+asks for the first sweep's agent, for a cross run; every run records it.
 
 Run it as ``empathy-gym sweep`` (``--quick``: one seed, 6,144 steps per condition, a smoke run of
 the whole grid) or ``python benchmarks/difficulty_sweep.py``; ``--ray [ADDRESS]`` runs the runs as
@@ -97,11 +98,18 @@ SEEKERS: tuple[str, ...] = ("regret",)
 SEEKER_ROUNDS = 4
 #: Evaluation cells scored at each point of a learning curve (the final point is scored on every cell).
 CURVE_CELLS: tuple[str, ...] = ("test/normal", "test/challenging")
-#: PPO settings the sweep fixes on top of :class:`~empathy_gym.agents.ppo.PPOConfig`'s defaults: none,
-#: the second sweep trains today's reference agent. (The first sweep, kept in
-#: ``benchmarks/results/difficulty_sweep_0.1`` as history, fixed (64, 64) hidden layers and the
-#: episode's text memory, the defaults then.) Every run records the agent it trained.
-AGENT_SETTINGS: dict[str, Any] = {}
+#: The agents a sweep can train (``--agent``): PPO settings on top of
+#: :class:`~empathy_gym.agents.ppo.PPOConfig`'s defaults. ``reference`` is today's reference agent,
+#: the second sweep's; ``first-sweep`` is the agent of the first sweep (kept in
+#: ``benchmarks/results/difficulty_sweep_0.1`` as history): (64, 64) hidden layers and the episode's
+#: text memory, the defaults then, for a cross run that separates the agent's change from the user's.
+#: Every run records the agent it trained, and a sweep refuses to resume over runs of another.
+AGENTS: dict[str, dict[str, Any]] = {
+    "reference": {},
+    "first-sweep": {"hidden_sizes": (64, 64), "text_memory": True},
+}
+#: The agent a sweep trains unless told otherwise.
+DEFAULT_AGENT = "reference"
 
 FULL = {"seeds": (1, 2, 3, 4, 5), "total_steps": 100_000, "eval_seeds": (0,), "curve_steps": (25_000, 50_000)}
 QUICK = {"seeds": (1,), "total_steps": 6_144, "eval_seeds": (0,), "curve_steps": (2_048,)}
@@ -210,9 +218,16 @@ def user_fingerprint(user_options: dict[str, Any] | None = None) -> str:
 
 
 def run_one(condition: Condition, seed: int, total_steps: int, eval_seeds: Sequence[int],
-            out_dir: str | os.PathLike, curve_steps: Sequence[int] = ()) -> dict[str, Any]:
+            out_dir: str | os.PathLike, curve_steps: Sequence[int] = (), agent: str = DEFAULT_AGENT) -> dict[str, Any]:
     """Train one agent under ``condition``, evaluate it on every cell, write and return its record."""
-    return write_record(out_dir, train_and_evaluate(condition, seed, total_steps, eval_seeds, curve_steps))
+    return write_record(out_dir, train_and_evaluate(condition, seed, total_steps, eval_seeds, curve_steps, agent))
+
+
+def agent_settings(agent: str) -> dict[str, Any]:
+    """The PPO settings of the sweep agent named ``agent`` (a key of :data:`AGENTS`)."""
+    if agent not in AGENTS:
+        raise ValueError(f"unknown agent {agent!r}; allowed: {', '.join(AGENTS)}")
+    return AGENTS[agent]
 
 
 _CELL_KEYS = ("mean_final_emotion", "ci95", "success_rate", "failure_rate", "mean_entropy", "per_intention",
@@ -220,8 +235,9 @@ _CELL_KEYS = ("mean_final_emotion", "ci95", "success_rate", "failure_rate", "mea
 
 
 def train_and_evaluate(condition: Condition, seed: int, total_steps: int, eval_seeds: Sequence[int],
-                       curve_steps: Sequence[int] = ()) -> dict[str, Any]:
-    """Train one agent under ``condition`` and evaluate it on every cell; return its record (written by the caller).
+                       curve_steps: Sequence[int] = (), agent: str = DEFAULT_AGENT) -> dict[str, Any]:
+    """Train one ``agent`` (a key of :data:`AGENTS`) under ``condition`` and evaluate it on every cell;
+    return its record (written by the caller).
 
     At each budget of ``curve_steps`` below ``total_steps`` (at the end of the first update that
     reaches it) the agent as it is then is scored on :data:`CURVE_CELLS`; the record's
@@ -231,8 +247,8 @@ def train_and_evaluate(condition: Condition, seed: int, total_steps: int, eval_s
     from empathy_gym.agents.ppo import PPOConfig, PPOPolicy, train
 
     config = PPOConfig(env_id=ENV_ID, difficulty=condition.difficulty, curriculum=condition.curriculum,
-                       seed=seed, total_steps=total_steps, **AGENT_SETTINGS)
-    budgets = curve_budgets(total_steps, curve_steps)
+                       seed=seed, total_steps=total_steps, **agent_settings(agent))
+    budgets = curve_budgets(total_steps, curve_steps, agent)
     checkpoints: list[dict[str, Any]] = []
     evaluation_seconds = 0.0
 
@@ -266,6 +282,7 @@ def train_and_evaluate(condition: Condition, seed: int, total_steps: int, eval_s
         "seed": seed,
         "total_steps": total_steps,
         "curve_steps": list(budgets),
+        "agent": agent,
         "hidden_sizes": list(config.hidden_sizes),
         "text_memory": config.text_memory,
         "user": user_fingerprint(),
@@ -279,12 +296,12 @@ def train_and_evaluate(condition: Condition, seed: int, total_steps: int, eval_s
     return record
 
 
-def curve_budgets(total_steps: int, curve_steps: Sequence[int]) -> list[int]:
+def curve_budgets(total_steps: int, curve_steps: Sequence[int], agent: str = DEFAULT_AGENT) -> list[int]:
     """The learning-curve budgets a run of ``total_steps`` scores before its end: those of ``curve_steps``
     that some update of the run reaches before the last one (sorted, distinct)."""
     from empathy_gym.agents.config import PPOConfig
 
-    config = PPOConfig(env_id=ENV_ID, total_steps=total_steps, **AGENT_SETTINGS)
+    config = PPOConfig(env_id=ENV_ID, total_steps=total_steps, **agent_settings(agent))
     return sorted(step for step in set(curve_steps) if 0 < step <= (config.num_updates - 1) * config.batch_size)
 
 
@@ -314,18 +331,20 @@ def _run_path(out_dir: str | os.PathLike, condition: Condition | str, seed: int)
 def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: int, eval_seeds: Sequence[int],
               only: Sequence[str] | None = None, workers: int = 1,
               progress: Callable[[str], None] = print, ray_address: str | None = None,
-              curve_steps: Sequence[int] = ()) -> list[dict[str, Any]]:
+              curve_steps: Sequence[int] = (), agent: str = DEFAULT_AGENT) -> list[dict[str, Any]]:
     """Run every (condition, seed) not yet in ``out_dir``; return all records of this configuration.
 
     A saved run of the chosen conditions and seeds counts as done. One made with another simulated
-    user (its ``user`` is not :func:`user_fingerprint`'s, or missing), or with another
+    user (its ``user`` is not :func:`user_fingerprint`'s, or missing), with another agent (hidden
+    layers or text memory not ``agent``'s, a key of :data:`AGENTS`), or with another
     ``total_steps`` or other learning-curve budgets (``curve_steps`` below ``total_steps``), makes
     it refuse with a ``ValueError`` before anything runs, leaving every run untouched: such runs are
-    not comparable with new ones, and a sweep of another budget belongs in another ``out_dir``.
+    not comparable with new ones, and a sweep of another budget or agent belongs in another ``out_dir``.
 
     ``ray_address`` runs them as Ray tasks instead of local processes (:mod:`empathy_gym.integrations.ray_sweep`:
     ``"local"`` starts a local Ray, ``"auto"`` or an address joins a cluster); ``workers`` is then unused.
     """
+    settings = agent_settings(agent)
     every = conditions()
     if only is not None:
         names = {c.name for c in every} | {c.group for c in every}
@@ -335,8 +354,13 @@ def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: 
     chosen = [c for c in every if only is None or c.name in only or c.group in only]
     records: dict[tuple[str, int], dict[str, Any]] = {}
     todo = []
-    user, budgets = user_fingerprint(), curve_budgets(total_steps, curve_steps)
+    user, budgets = user_fingerprint(), curve_budgets(total_steps, curve_steps, agent)
+    from empathy_gym.agents.config import PPOConfig
+
+    wanted = PPOConfig(env_id=ENV_ID, **settings)
+    shape = (list(wanted.hidden_sizes), wanted.text_memory)
     other_user: list[str] = []
+    other_agent: list[str] = []
     other_budget: list[str] = []
     # Seed-major order: an interrupted sweep has whole seeds of every condition, not some conditions only.
     for seed in seeds:
@@ -348,6 +372,9 @@ def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: 
             saved = json.loads(path.read_text(encoding="utf-8"))
             if saved.get("user") != user:
                 other_user.append(path.name)
+            elif (saved.get("hidden_sizes"), saved.get("text_memory")) != shape:
+                other_agent.append(f"{path.name}: hidden layers {saved.get('hidden_sizes')}, "
+                                   f"text memory {saved.get('text_memory')}")
             elif saved.get("total_steps") != total_steps or saved.get("curve_steps", []) != budgets:
                 other_budget.append(f"{path.name}: {saved.get('total_steps')} steps, curve {saved.get('curve_steps')}")
             records[(condition.name, seed)] = saved
@@ -355,31 +382,35 @@ def run_sweep(out_dir: str | os.PathLike, *, seeds: Sequence[int], total_steps: 
     if other_user:
         raise ValueError(f"{len(other_user)} run(s) in {where} (e.g. {other_user[0]}) were made with another "
                          f"simulated user than this one ({user}); move them aside or give another --out")
+    if other_agent:
+        raise ValueError(f"{len(other_agent)} run(s) in {where} were made with another agent (e.g. {other_agent[0]}) "
+                         f"than this sweep's {agent!r} (hidden layers {shape[0]}, text memory {shape[1]}); "
+                         "give another --out")
     if other_budget:
         raise ValueError(f"{len(other_budget)} run(s) in {where} were made with another budget (e.g. "
                          f"{other_budget[0]}) than this sweep's ({total_steps} steps, curve {budgets}); "
                          "give another --out")
     progress(f"{len(records)} run(s) already done, {len(todo)} to go ({len(chosen)} conditions x {len(seeds)} seeds, "
-             f"{total_steps} steps each, {workers} worker(s))")
+             f"{total_steps} steps each, agent {agent!r}, {workers} worker(s))")
     with progress_bar(len(todo), desc="sweep", unit="run", disable=not todo) as bar:
         if ray_address is not None:
             from empathy_gym.integrations.ray_sweep import run_on_ray
 
             for record in run_on_ray(todo, total_steps, tuple(eval_seeds), address=ray_address,
-                                     curve_steps=tuple(curve_steps)):
+                                     curve_steps=tuple(curve_steps), agent=agent):
                 records[(record["condition"], record["seed"])] = write_record(out_dir, record)
                 bar.set_postfix_str(f"{record['condition']} seed {record['seed']} done", refresh=False)
                 bar.update()
         elif workers <= 1:
             for condition, seed in todo:
                 records[(condition.name, seed)] = run_one(condition, seed, total_steps, eval_seeds, out_dir,
-                                                          curve_steps)
+                                                          curve_steps, agent)
                 bar.set_postfix_str(f"{condition.name} seed {seed} done", refresh=False)
                 bar.update()
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
                 futures = {pool.submit(run_one, condition, seed, total_steps, tuple(eval_seeds), str(out_dir),
-                                       tuple(curve_steps)):
+                                       tuple(curve_steps), agent):
                            (condition, seed) for condition, seed in todo}
                 for future in as_completed(futures):
                     condition, seed = futures[future]
@@ -838,6 +869,10 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
                         help="learning-curve budgets: each run is scored on the test users after this many steps "
                              f"(default: {' '.join(map(str, FULL['curve_steps']))}; with --quick "
                              f"{' '.join(map(str, QUICK['curve_steps']))}; give none for no curve)")
+    parser.add_argument("--agent", choices=list(AGENTS), default=DEFAULT_AGENT,
+                        help="the agent every run trains: reference (today's PPOConfig defaults) or first-sweep "
+                             "((64, 64) hidden layers with the episode's text memory, the first sweep's agent, "
+                             f"for a cross run; default: {DEFAULT_AGENT})")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                         help="parallel training processes")
     parser.add_argument("--out", default="sweep", help="output folder (runs/ inside it make a rerun resume)")
@@ -875,30 +910,32 @@ def run(args: argparse.Namespace) -> int:
         settings["curve_steps"] = tuple(args.curve_steps)
     if args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    agent = getattr(args, "agent", DEFAULT_AGENT)
+    agent_settings(agent)  # refuse an unknown agent before anything runs
     records = run_sweep(args.out, seeds=settings["seeds"], total_steps=settings["total_steps"],
                         eval_seeds=settings["eval_seeds"], only=args.conditions, workers=args.workers,
-                        ray_address=args.ray, curve_steps=settings["curve_steps"])
+                        ray_address=args.ray, curve_steps=settings["curve_steps"], agent=agent)
     meta = {"env_id": ENV_ID, "seeds": list(settings["seeds"]), "total_steps": settings["total_steps"],
             "eval_seeds": list(settings["eval_seeds"]), "curve_steps": curve_budgets(settings["total_steps"],
-                                                                                  settings["curve_steps"]),
+                                                                                  settings["curve_steps"], agent),
             "eval_settings": {k: v.to_dict() for k, v in EVAL_SETTINGS.items()},
             "eval_splits": list(EVAL_SPLITS), "command": _command_line(), "machine": machine(), "workers": args.workers,
             "ray": args.ray,
             "run_minutes": sum(r["train_seconds"] + r["eval_seconds"] for r in records) / 60,
-            "agent_settings": _agent_settings(), "user": user_fingerprint()}
+            "agent": agent, "agent_settings": _agent_settings(agent), "user": user_fingerprint()}
     paths = write_report(args.out, records, meta)
     print(Path(paths["markdown"]).read_text(encoding="utf-8"))
     print("wrote " + ", ".join(str(path) for path in paths.values()))
     return 0
 
 
-def _agent_settings() -> dict[str, Any]:
-    """The agent every run trains: the PPOConfig fields with :data:`AGENT_SETTINGS` applied (JSON-ready)."""
+def _agent_settings(agent: str = DEFAULT_AGENT) -> dict[str, Any]:
+    """The agent every run trains: the PPOConfig fields with ``agent``'s settings applied (JSON-ready)."""
     from dataclasses import asdict
 
     from empathy_gym.agents.config import PPOConfig
 
-    config = asdict(PPOConfig(env_id=ENV_ID, **AGENT_SETTINGS))
+    config = asdict(PPOConfig(env_id=ENV_ID, **agent_settings(agent)))
     return {key: list(value) if isinstance(value, tuple) else value for key, value in config.items()
             if key not in ("difficulty", "curriculum", "seed", "total_steps", "split", "env_id")}
 

@@ -119,7 +119,39 @@ def test_quick_sweep_smoke_writes_table_and_plots_and_resumes(tmp_path, capsys):
         assert cli.main(changed) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "2 run(s)" in err[0] and "another budget" in err[0] and "--out" in err[0]
+    # so is another agent: the first sweep's cannot resume over runs of today's
+    assert cli.main(argv + ["--agent", "first-sweep"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "another agent" in err[0] and "'first-sweep'" in err[0] and "[64, 64]" in err[0]
     assert {path.name: path.read_bytes() for path in sorted(tmp_path.rglob("*")) if path.is_file()} == before
+
+
+def test_the_first_sweeps_agent_trains_with_its_hidden_layers_and_text_memory(monkeypatch, tmp_path):
+    from empathy_gym.agents import ppo
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def fake_train(config, **kwargs):
+        seen.append(config)
+        raise Stop
+
+    monkeypatch.setattr(ppo, "train", fake_train)
+    condition = next(c for c in conditions() if c.name == "level=1.00")
+    for agent in ("first-sweep", "reference"):
+        with pytest.raises(Stop):
+            sweep.train_and_evaluate(condition, 4, 4096, (0,), agent=agent)
+    first, today = seen
+    assert (first.hidden_sizes, first.text_memory) == ((64, 64), True)
+    assert (today.hidden_sizes, today.text_memory) == (PPOConfig().hidden_sizes, PPOConfig().text_memory)
+    # everything else is the same agent, on the same condition and seed
+    assert {k: v for k, v in vars(first).items() if k not in ("hidden_sizes", "text_memory")} == \
+        {k: v for k, v in vars(today).items() if k not in ("hidden_sizes", "text_memory")}
+    with pytest.raises(ValueError, match=r"unknown agent 'tiny'; allowed: reference, first-sweep"):
+        sweep.run_sweep(tmp_path, seeds=(1,), total_steps=4096, eval_seeds=(0,), agent="tiny")
+    assert not (tmp_path / "runs").exists()
 
 
 def test_a_run_scored_along_its_curve_trains_exactly_as_one_that_is_not():

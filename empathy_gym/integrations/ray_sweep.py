@@ -51,7 +51,8 @@ def connect(address: str) -> Iterator[Any]:
 
 
 def run_on_ray(todo: Sequence[tuple[Any, int]], total_steps: int, eval_seeds: Sequence[int], *,
-               address: str = "local", curve_steps: Sequence[int] = ()) -> Iterator[dict[str, Any]]:
+               address: str = "local", curve_steps: Sequence[int] = (),
+               agent: str = "reference") -> Iterator[dict[str, Any]]:
     """Run every ``(condition, seed)`` of ``todo`` as a one-CPU Ray task; yield each record as it finishes."""
     from empathy_gym.sweep import train_and_evaluate
 
@@ -59,7 +60,8 @@ def run_on_ray(todo: Sequence[tuple[Any, int]], total_steps: int, eval_seeds: Se
         return
     with connect(address) as ray:
         task = ray.remote(num_cpus=1, max_retries=1)(train_and_evaluate)
-        pending = [task.remote(condition, seed, total_steps, tuple(eval_seeds), tuple(curve_steps)) for condition, seed in todo]
+        pending = [task.remote(condition, seed, total_steps, tuple(eval_seeds), tuple(curve_steps), agent)
+                   for condition, seed in todo]
         while pending:
             finished, pending = ray.wait(pending, num_returns=1)
             yield ray.get(finished[0])
