@@ -45,7 +45,7 @@ def test_the_ray_sweep_equals_the_local_sweep_record_for_record_and_resumes(clus
     assert lines[0].startswith("0 run(s) already done, 2 to go")
     again: list[str] = []
     sweep.run_sweep(tmp_path / "ray", ray_address="auto", progress=again.append, **TINY)
-    assert again == ["2 run(s) already done, 0 to go (2 conditions x 1 seeds, 512 steps each, 1 worker(s))"]
+    assert again == ["2 run(s) already done, 0 to go (2 conditions x 1 seeds, 512 steps each, agent 'reference', 1 worker(s))"]
 
 
 def test_the_command_line_takes_ray_with_or_without_an_address():
